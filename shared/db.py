@@ -1,0 +1,25 @@
+"""asyncpg pool factory; the pool is created in a service's lifespan and passed in."""
+
+from __future__ import annotations
+
+import asyncpg
+import orjson
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    # jsonb columns go in and out as Python objects, encoded by orjson.
+    await conn.set_type_codec(
+        "jsonb",
+        encoder=lambda v: orjson.dumps(v).decode(),
+        decoder=orjson.loads,
+        schema="pg_catalog",
+    )
+
+
+async def create_pool(dsn: str, size: int = 10) -> asyncpg.Pool:
+    """A pool whose connections decode jsonb; callers close it."""
+    pool = await asyncpg.create_pool(
+        dsn, min_size=1, max_size=size, init=_init_connection, command_timeout=60
+    )
+    assert pool is not None
+    return pool

@@ -1,0 +1,106 @@
+"""Outgoing event payloads (CONTRACT §6), built from the policy's decisions. Pure."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from shared.policy import Decision, HistoryKind
+
+if TYPE_CHECKING:
+    from shared.ledger import EventRecord
+
+EVENT_TYPES = ("email.bounced", "email.complained", "subscriber.status_changed")
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    message_id: str
+    event_type: str
+    payload: dict[str, Any]
+    trace_id: str | None
+
+
+def message_id(*parts: str) -> str:
+    """A deterministic webhook-id, so a retried transaction cannot invent a second one."""
+    return "msg_" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+def iso(ts: datetime) -> str:
+    """RFC 3339 UTC with a Z, second precision (seed 002's `timestamp`)."""
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def bounced_payload(record: EventRecord, subscriber_status: str) -> dict[str, Any]:
+    return {
+        "event": "email.bounced",
+        "email_id": record.provider_message_id,
+        "to": record.email,
+        "bounce_type": record.kind.value,
+        "bounce_code": record.smtp_code,
+        "bounce_message": record.diagnostic_code,
+        "timestamp": iso(record.occurred_at),
+        "source": record.source,
+        "subscriber_status": subscriber_status,
+    }
+
+
+def complained_payload(record: EventRecord, subscriber_status: str) -> dict[str, Any]:
+    return {
+        "event": "email.complained",
+        "email_id": record.provider_message_id,
+        "to": record.email,
+        "complaint_type": record.bounce_subtype,
+        "timestamp": iso(record.occurred_at),
+        "source": record.source,
+        "subscriber_status": subscriber_status,
+    }
+
+
+def build_notifications(
+    by_email: Mapping[str, Sequence[EventRecord]],
+    decisions: Mapping[str, Decision],
+    inserted: Mapping[str, int],
+    now: datetime,
+) -> list[OutboxMessage]:
+    """One message per new bounce/complaint, one per status change."""
+    out: list[OutboxMessage] = []
+    for email, decision in decisions.items():
+        records = {r.dedup_key: r for r in by_email[email]}
+        status = decision.state.status.value
+        for note in decision.notify:
+            if note.key is not None:
+                rec = records[note.key]
+                build = bounced_payload if note.event_type == "email.bounced" else complained_payload
+                out.append(
+                    OutboxMessage(
+                        message_id(note.event_type, rec.dedup_key),
+                        note.event_type,
+                        build(rec, status),
+                        rec.ingest_id,
+                    )
+                )
+                continue
+            latest = max(records.values(), key=lambda r: (r.occurred_at, r.dedup_key))
+            keys = ",".join(sorted(str(inserted[k]) for k in records))
+            out.append(
+                OutboxMessage(
+                    message_id("subscriber.status_changed", email, keys),
+                    "subscriber.status_changed",
+                    {
+                        "event": "subscriber.status_changed",
+                        "email": email,
+                        "previous_status": decision.previous.status.value,
+                        "status": status,
+                        "reason": latest.kind.value
+                        if latest.kind is not HistoryKind.MANUAL
+                        else "manual",
+                        "timestamp": iso(now),
+                    },
+                    latest.ingest_id,
+                )
+            )
+    return out

@@ -1,0 +1,102 @@
+"""One settings class for every service, read from BOUNCEFLOW_* variables (and .env)."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Only https AWS SNS hosts, e.g. https://sns.us-east-1.amazonaws.com/... or the China partition.
+DEFAULT_SNS_URL_PATTERN = r"^https://sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/"
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    """CONTRACT §2 plus the operational knobs documented in the README."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="BOUNCEFLOW_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/bounceflow"
+    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8080, ge=0, le=65535)
+    soft_bounce_threshold: int = Field(default=3, ge=1)
+    mailgun_signing_key: SecretStr | None = None
+    sendgrid_public_key: str | None = None
+    webhook_basic_auth: SecretStr | None = None
+    sns_url_pattern: str = DEFAULT_SNS_URL_PATTERN
+    sns_topic_arns: str | None = None
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    allow_private_endpoints: bool = False
+
+    # Extensions (README "Settings").
+    amqp_prefix: str = "bounceflow"
+    raw_queue_max_length: int = Field(default=5_000_000, ge=1)
+    delivery_limit: int = Field(default=5, ge=1)
+    publish_timeout: float = Field(default=5.0, gt=0)
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: str = "info"
+    db_pool_size: int = Field(default=10, ge=1)
+    processor_batch_size: int = Field(default=200, ge=1)
+    processor_batch_wait_ms: int = Field(default=20, ge=0)
+    mailgun_timestamp_tolerance: int = Field(default=900, ge=1)
+    notifier_concurrency: int = Field(default=32, ge=1)
+    notifier_retry_schedule: str = "5,300,1800,7200,18000,36000,36000"
+    notifier_request_timeout: float = Field(default=10.0, gt=0)
+    notifier_poll_interval: float = Field(default=1.0, gt=0)
+
+    @field_validator("sns_url_pattern")
+    @classmethod
+    def _pattern_compiles(cls, value: str) -> str:
+        re.compile(value)
+        return value
+
+    @field_validator("webhook_basic_auth")
+    @classmethod
+    def _user_colon_password(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and ":" not in value.get_secret_value():
+            raise ValueError("must be user:password")
+        return value
+
+    @field_validator("notifier_retry_schedule")
+    @classmethod
+    def _schedule_parses(cls, value: str) -> str:
+        delays = [float(part) for part in value.split(",") if part.strip()]
+        if not delays or any(d < 0 for d in delays):
+            raise ValueError("must be a comma list of non-negative seconds")
+        return value
+
+    @property
+    def retry_delays(self) -> tuple[float, ...]:
+        """Seconds to wait before retry 1, 2, ... (attempt 1 is immediate)."""
+        return tuple(float(p) for p in self.notifier_retry_schedule.split(",") if p.strip())
+
+    @property
+    def topic_arns(self) -> frozenset[str] | None:
+        if not self.sns_topic_arns:
+            return None
+        return frozenset(a.strip() for a in self.sns_topic_arns.split(",") if a.strip())
+
+    @property
+    def basic_auth_pair(self) -> tuple[str, str] | None:
+        if self.webhook_basic_auth is None:
+            return None
+        user, _, password = self.webhook_basic_auth.get_secret_value().partition(":")
+        return user, password
+
+
+def load_settings() -> Settings:
+    """Build the settings once; a bad value raises SettingsError naming the variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "BOUNCEFLOW_" + str(first["loc"][0]).upper() if first["loc"] else "BOUNCEFLOW_*"
+        raise SettingsError(f"invalid setting {name}: {first['msg']}") from None

@@ -1,0 +1,86 @@
+"""Session fixtures: a database and a broker namespace of this run's own."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import aio_pika
+import asyncpg
+import pytest
+
+from shared.db import create_pool
+from shared.migrate import migrate
+from shared.settings import Settings
+from tests.infra import Servers, servers
+
+RUN_ID = uuid.uuid4().hex[:10]
+
+TABLES = (
+    "webhook_attempts, webhook_deliveries, webhook_endpoints, outbox, events, "
+    "subscribers, api_keys, idempotency_keys"
+)
+
+
+@pytest.fixture(scope="session")
+def infra() -> Iterator[Servers]:
+    with servers() as found:
+        yield found
+
+
+@pytest.fixture(scope="session")
+async def database_url(infra: Servers) -> AsyncIterator[str]:
+    name = f"bftest_{RUN_ID}"
+    admin = await asyncpg.connect(infra.postgres_admin_url)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    url = infra.postgres_admin_url.rpartition("/")[0] + "/" + name
+    conn = await asyncpg.connect(url)
+    await migrate(conn)
+    await conn.close()
+    yield url
+    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def amqp_prefix(infra: Servers) -> AsyncIterator[str]:
+    prefix = f"bftest-{RUN_ID}"
+    yield prefix
+    conn = await aio_pika.connect(infra.amqp_url)
+    async with conn:
+        ch = await conn.channel()
+        for q in (f"{prefix}.raw", f"{prefix}.raw.dead"):
+            await ch.queue_delete(q)
+        for x in (f"{prefix}.raw", f"{prefix}.dlx"):
+            await ch.exchange_delete(x)
+
+
+@pytest.fixture(scope="session")
+def base_settings(database_url: str, amqp_prefix: str, infra: Servers) -> Settings:
+    return Settings(
+        database_url=database_url,
+        amqp_url=infra.amqp_url,
+        amqp_prefix=amqp_prefix,
+        http_port=0,
+        log_format="console",
+        log_level="warning",
+        mailgun_signing_key=None,
+        sendgrid_public_key=None,
+        webhook_basic_auth="provider:s3cret",
+        allow_private_endpoints=True,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+@pytest.fixture(scope="session")
+async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    p = await create_pool(database_url, size=5)
+    yield p
+    await p.close()
+
+
+@pytest.fixture
+async def db(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Pool]:
+    """The pool, with every table emptied before the test."""
+    await pool.execute(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
+    yield pool
