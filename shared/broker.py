@@ -27,7 +27,7 @@ class Topology:
 
     prefix: str
     max_length: int = 5_000_000
-    delivery_limit: int = 5
+    delivery_limit: int = 10
 
     @property
     def raw_exchange(self) -> str:

@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     # Extensions (README "Settings").
     amqp_prefix: str = "bounceflow"
     raw_queue_max_length: int = Field(default=5_000_000, ge=1)
-    delivery_limit: int = Field(default=5, ge=1)
+    delivery_limit: int = Field(default=10, ge=1)
     publish_timeout: float = Field(default=5.0, gt=0)
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "info"

@@ -46,13 +46,7 @@ async def database_url(infra: Servers) -> AsyncIterator[str]:
 async def amqp_prefix(infra: Servers) -> AsyncIterator[str]:
     prefix = f"bftest-{RUN_ID}"
     yield prefix
-    conn = await aio_pika.connect(infra.amqp_url)
-    async with conn:
-        ch = await conn.channel()
-        for q in (f"{prefix}.raw", f"{prefix}.raw.dead"):
-            await ch.queue_delete(q)
-        for x in (f"{prefix}.raw", f"{prefix}.dlx"):
-            await ch.exchange_delete(x)
+    await delete_topology(infra.amqp_url, prefix)
 
 
 @pytest.fixture(scope="session")
@@ -84,3 +78,21 @@ async def db(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Pool]:
     """The pool, with every table emptied before the test."""
     await pool.execute(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
     yield pool
+
+
+@pytest.fixture
+async def settings(base_settings: Settings, infra: Servers) -> AsyncIterator[Settings]:
+    """Settings with a broker namespace of this test's own, deleted afterwards."""
+    prefix = f"{base_settings.amqp_prefix}-{uuid.uuid4().hex[:6]}"
+    yield base_settings.model_copy(update={"amqp_prefix": prefix})
+    await delete_topology(infra.amqp_url, prefix)
+
+
+async def delete_topology(amqp_url: str, prefix: str) -> None:
+    conn = await aio_pika.connect(amqp_url)
+    async with conn:
+        ch = await conn.channel()
+        for q in (f"{prefix}.raw", f"{prefix}.raw.dead"):
+            await ch.queue_delete(q)
+        for x in (f"{prefix}.raw", f"{prefix}.dlx"):
+            await ch.exchange_delete(x)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import aiohttp
 import asyncpg
 from aiohttp import web
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from services.ingest.publisher import Publisher
 from shared.settings import Settings
@@ -11,3 +13,5 @@ from shared.settings import Settings
 SETTINGS = web.AppKey("settings", Settings)
 POOL = web.AppKey("pool", asyncpg.Pool)
 PUBLISHER = web.AppKey("publisher", Publisher)
+HTTP_CLIENT = web.AppKey("http_client", aiohttp.ClientSession)
+SENDGRID_KEY = web.AppKey("sendgrid_key", ec.EllipticCurvePublicKey | None)  # type: ignore[arg-type]

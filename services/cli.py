@@ -1,0 +1,122 @@
+"""The `bounceflow` command (CONTRACT §1)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+import asyncpg
+
+from services.runtime import new_event_loop, run_until_signalled
+from shared.logging import configure_logging
+from shared.settings import Settings, SettingsError, load_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bounceflow", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="apply database migrations (idempotent, safe concurrently)")
+    sub.add_parser("ingest", help="HTTP service: provider webhooks and the management API")
+    sub.add_parser("processor", help="consume raw provider events and apply the policy")
+    sub.add_parser("notifier", help="deliver outgoing webhooks with retries")
+    sub.add_parser("run", help="ingest, processor and notifier in one process")
+    keys = sub.add_parser("apikey", help="manage API keys").add_subparsers(
+        dest="action", required=True
+    )
+    create = keys.add_parser("create", help="create a key; prints it alone on the last line")
+    create.add_argument("--name", required=True)
+    create.add_argument("--scopes", required=True, help="comma list of subscribers,webhooks,admin")
+    keys.add_parser("list", help="list keys (never the keys themselves)")
+    revoke = keys.add_parser("revoke", help="revoke a key by id")
+    revoke.add_argument("id", type=int)
+    return parser
+
+
+async def _migrate(settings: Settings) -> None:
+    from shared.migrate import ensure_database, migrate
+
+    await ensure_database(settings.database_url)
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        applied = await migrate(conn)
+    finally:
+        await conn.close()
+    print(f"migrations applied: {', '.join(applied) if applied else 'none (up to date)'}")
+
+
+async def _apikey(settings: Settings, args: argparse.Namespace) -> int:
+    from shared import apikeys
+
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        if args.action == "create":
+            scopes = [s.strip() for s in args.scopes.split(",") if s.strip()]
+            try:
+                key = await apikeys.create_api_key(conn, args.name, scopes)
+            except ValueError as exc:
+                print(f"bounceflow: {exc}", file=sys.stderr)
+                return 2
+            print(f"created API key {args.name!r} with scopes {','.join(scopes)}; it is shown once:")
+            print(key)
+        elif args.action == "list":
+            for info in await apikeys.list_api_keys(conn):
+                print(info.describe())
+        elif not await apikeys.revoke_api_key(conn, args.id):
+            print(f"bounceflow: no active API key with id {args.id}", file=sys.stderr)
+            return 1
+        else:
+            print(f"revoked API key {args.id}")
+    finally:
+        await conn.close()
+    return 0
+
+
+async def _run_all(settings: Settings, stop: asyncio.Event) -> None:
+    from services.ingest.__main__ import serve as ingest
+    from services.notifier.__main__ import serve as notifier
+    from services.processor.__main__ import serve as processor
+
+    await asyncio.gather(ingest(settings, stop), processor(settings, stop), notifier(settings, stop))
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the console script."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"bounceflow: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    command = args.command
+    try:
+        if command == "migrate":
+            configure_logging(settings.log_level, settings.log_format, "migrate")
+            with asyncio.Runner(loop_factory=new_event_loop) as runner:
+                runner.run(_migrate(settings))
+        elif command == "apikey":
+            configure_logging("warning", settings.log_format, "apikey")
+            with asyncio.Runner(loop_factory=new_event_loop) as runner:
+                raise SystemExit(runner.run(_apikey(settings, args)))
+        elif command == "ingest":
+            from services.ingest.__main__ import serve as ingest
+
+            run_until_signalled(ingest, settings, "ingest")
+        elif command == "processor":
+            from services.processor.__main__ import serve as processor
+
+            run_until_signalled(processor, settings, "processor")
+        elif command == "notifier":
+            from services.notifier.__main__ import serve as notifier
+
+            run_until_signalled(notifier, settings, "notifier")
+        else:
+            run_until_signalled(_run_all, settings, "bounceflow")
+    except (OSError, asyncpg.PostgresError) as exc:
+        print(f"bounceflow: {command}: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+"""The ingest app: resources made in cleanup_ctx, read through typed AppKeys."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+from aiohttp import web
+
+from services.ingest import keys, webhooks
+from services.ingest.api_routes import add_api_routes
+from services.ingest.errors import error_envelope
+from services.ingest.provider_auth import load_sendgrid_key
+from services.ingest.publisher import Publisher
+from shared.broker import Topology
+from shared.db import create_pool
+from shared.settings import Settings
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
+    app[keys.POOL] = await create_pool(settings.database_url, settings.db_pool_size)
+    yield
+    await app[keys.POOL].close()
+
+
+async def _broker(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
+    topology = Topology(settings.amqp_prefix, settings.raw_queue_max_length, settings.delivery_limit)
+    publisher = Publisher(settings.amqp_url, topology, settings.publish_timeout)
+    publisher.start()
+    app[keys.PUBLISHER] = publisher
+    yield
+    await publisher.close()
+
+
+async def _http_client(app: web.Application) -> AsyncIterator[None]:
+    timeout = aiohttp.ClientTimeout(total=10, connect=5)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        app[keys.HTTP_CLIENT] = session
+        yield
+
+
+def build_app(settings: Settings) -> web.Application:
+    """The whole ingest HTTP app; resources open on startup and close on cleanup."""
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[error_envelope])
+    app[keys.SETTINGS] = settings
+    key = settings.sendgrid_public_key
+    app[keys.SENDGRID_KEY] = load_sendgrid_key(key) if key else None
+    app.cleanup_ctx.extend([_database, _broker, _http_client])
+    app.add_routes(webhooks.routes)
+    add_api_routes(app)
+    return app

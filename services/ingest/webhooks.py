@@ -1,0 +1,108 @@
+"""Provider webhook routes (CONTRACT §3): authenticate, bound, publish with confirm, answer.
+
+Thin on purpose: the body is not interpreted beyond what authenticity and a
+well-formedness check need; the processor parses it. `200` only after the
+broker confirmed the raw event; any other answer enqueues nothing.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import UTC, datetime
+
+import orjson
+import structlog
+from aiohttp import web
+
+from services.ingest import keys
+from services.ingest.errors import error_response
+from services.ingest.provider_auth import (
+    ACCEPTED,
+    Verdict,
+    check_basic,
+    mailgun_signature_fields,
+    verify_mailgun,
+    verify_sendgrid,
+)
+from services.ingest.publisher import BrokerUnavailable
+from services.ingest.sns import handle_sns_control
+from shared.raw import FORWARDED_HEADERS, RawEvent
+
+log = structlog.get_logger(__name__)
+routes = web.RouteTableDef()
+
+PROVIDERS = ("ses", "mailgun", "sendgrid")
+RETRY_AFTER_SECONDS = "5"
+
+
+def _authenticate(request: web.Request, provider: str, body: bytes) -> Verdict:
+    settings = request.app[keys.SETTINGS]
+    basic = settings.basic_auth_pair
+    if check_basic(request.headers.get("Authorization"), basic):
+        return ACCEPTED
+    if provider == "mailgun" and settings.mailgun_signing_key is not None:
+        fields = mailgun_signature_fields(request.content_type, body)
+        return verify_mailgun(
+            fields,
+            settings.mailgun_signing_key.get_secret_value(),
+            time.time(),
+            settings.mailgun_timestamp_tolerance,
+        )
+    if provider == "sendgrid" and (key := request.app[keys.SENDGRID_KEY]) is not None:
+        return verify_sendgrid(key, request.headers, body)
+    if basic is not None or provider == "ses":
+        # AWS SNS sends credentials only after a Basic challenge.
+        return Verdict(False, "authentication required", challenge=True)
+    setting = {
+        "mailgun": "BOUNCEFLOW_MAILGUN_SIGNING_KEY",
+        "sendgrid": "BOUNCEFLOW_SENDGRID_PUBLIC_KEY",
+    }[provider]
+    return Verdict(False, f"no authentication configured: set {setting} or BOUNCEFLOW_WEBHOOK_BASIC_AUTH")
+
+
+def _well_formed(provider: str, content_type: str, body: bytes) -> str | None:
+    """A reason the body cannot be a webhook of `provider`, or None."""
+    if provider == "mailgun" and not content_type.startswith("application/json"):
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            return None
+        return f"unsupported content type {content_type!r} for Mailgun"
+    try:
+        doc = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return "body is not JSON"
+    if provider == "sendgrid" and not isinstance(doc, list):
+        return "SendGrid posts a JSON array of events"
+    if provider in ("ses", "mailgun") and not isinstance(doc, dict):
+        return "body must be a JSON object"
+    return None
+
+
+@routes.post("/api/v1/webhooks/{provider}")
+async def receive_webhook(request: web.Request) -> web.Response:
+    """Accept one provider request; 200 only once the broker confirmed it."""
+    provider = request.match_info["provider"]
+    if provider not in PROVIDERS:
+        return error_response(404, f"unknown provider {provider!r}; use one of {', '.join(PROVIDERS)}")
+    body = await request.read()  # bounded by client_max_size (BOUNCEFLOW_MAX_BODY_BYTES) -> 413
+    verdict = _authenticate(request, provider, body)
+    if not verdict.ok:
+        log.info("webhook_rejected", provider=provider, reason=verdict.reason)
+        headers = {"WWW-Authenticate": 'Basic realm="bounceflow"'} if verdict.challenge else None
+        return error_response(401, verdict.reason, headers=headers)
+    if reason := _well_formed(provider, request.content_type, body):
+        return error_response(400, reason)
+    if provider == "ses" and (control := await handle_sns_control(request, body)) is not None:
+        return control
+    event_id = "evt_" + uuid.uuid4().hex
+    forwarded = {h: v for h in FORWARDED_HEADERS if (v := request.headers.get(h)) is not None}
+    raw = RawEvent(event_id, provider, body, datetime.now(UTC), forwarded)
+    try:
+        await request.app[keys.PUBLISHER].publish(raw)
+    except BrokerUnavailable as exc:
+        log.warning("webhook_not_accepted", provider=provider, event_id=event_id, error=str(exc))
+        return error_response(
+            503, "the event could not be queued; retry later", headers={"Retry-After": RETRY_AFTER_SECONDS}
+        )
+    log.debug("webhook_accepted", provider=provider, event_id=event_id, bytes=len(body))
+    return web.json_response({"success": True, "data": {"event_id": event_id}})

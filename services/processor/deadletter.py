@@ -1,0 +1,36 @@
+"""Dead-lettering with a reason: a confirmed publish to the dead-letter exchange, then ack.
+
+Used for messages that can never succeed (unparseable, rejected by the
+database); they keep their body and headers and gain `x-bounceflow-error`.
+"""
+
+from __future__ import annotations
+
+import aio_pika
+import structlog
+from aio_pika.abc import AbstractIncomingMessage
+
+from services.processor.app import Resources
+from shared.broker import RAW_ROUTING_KEY
+
+log = structlog.get_logger(__name__)
+
+MAX_REASON = 1000  # characters kept of the error text
+
+
+async def dead_letter(res: Resources, message: AbstractIncomingMessage, reason: str) -> None:
+    """Move `message` to the dead-letter queue with `reason`; ack it only once confirmed."""
+    headers = dict(message.headers)
+    headers["x-bounceflow-error"] = reason[:MAX_REASON]
+    await res.broker.dead_exchange.publish(
+        aio_pika.Message(
+            message.body,
+            headers=headers,
+            message_id=message.message_id,
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            content_type=message.content_type,
+        ),
+        RAW_ROUTING_KEY,
+    )
+    await message.ack()
+    log.warning("dead_lettered", event_id=message.message_id, reason=reason[:200])

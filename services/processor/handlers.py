@@ -1,0 +1,104 @@
+"""The processor's message handler: parse -> load -> decide -> persist -> ack.
+
+Outcomes for each raw message of a batch:
+- parsed and applied (or already applied: dedup)  -> ack, after the commit;
+- unparseable                                      -> dead-letter with the reason;
+- the database rejects its events (bad data)       -> dead-letter with the reason;
+- the database is unreachable / deadlock           -> nack with requeue: the broker
+  redelivers it, and after `delivery_limit` tries dead-letters it.
+Nothing is acked before the transaction that applied it committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import asyncpg
+import structlog
+from aio_pika.abc import AbstractIncomingMessage
+
+from services.processor.app import Resources
+from services.processor.deadletter import dead_letter
+from services.processor.parsers import ParseError, parse
+from shared.ledger import ApplyResult, EventRecord, apply_events
+from shared.models import EventKind
+from shared.raw import RawEvent
+
+log = structlog.get_logger(__name__)
+
+# Conflicts that a plain retry resolves (two replicas touching the same addresses).
+_RETRYABLE = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
+_TRIES = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    message: AbstractIncomingMessage
+    records: list[EventRecord]
+
+
+def _parse(message: AbstractIncomingMessage) -> Parsed:
+    raw = RawEvent.from_amqp(message.message_id, message.headers, message.body)
+    events = parse(raw)
+    records = [
+        EventRecord.from_canonical(e, raw.event_id) for e in events if e.kind is not EventKind.IGNORED
+    ]
+    return Parsed(message, records)
+
+
+async def _apply(res: Resources, records: Sequence[EventRecord]) -> ApplyResult:
+    for attempt in range(1, _TRIES + 1):
+        try:
+            async with res.pool.acquire() as conn:
+                return await apply_events(conn, records, res.settings.soft_bounce_threshold)
+        except _RETRYABLE:
+            if attempt == _TRIES:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def handle_batch(res: Resources, messages: Sequence[AbstractIncomingMessage]) -> int:
+    """Apply a batch of raw messages in one transaction; returns the events applied."""
+    parsed: list[Parsed] = []
+    for message in messages:
+        try:
+            parsed.append(_parse(message))
+        except (ParseError, ValueError) as exc:
+            await dead_letter(res, message, f"unparseable: {exc}")
+    if not parsed:
+        return 0
+    try:
+        result = await _apply(res, [r for p in parsed for r in p.records])
+    except asyncpg.PostgresError as exc:
+        if isinstance(exc, _RETRYABLE) or len(parsed) == 1:
+            return await _isolate_failure(res, parsed, exc)
+        # one bad event must not sink its batch: apply each message on its own
+        applied = 0
+        for p in parsed:
+            applied += await handle_batch(res, [p.message])
+        return applied
+    except (OSError, asyncpg.InterfaceError) as exc:
+        log.error("database_unavailable", error=str(exc), batch=len(parsed))
+        for p in parsed:
+            await p.message.nack(requeue=True)
+        return 0
+    # every message of `parsed` is now applied; ack them all at once (they are the
+    # lowest outstanding tags of this channel, so multiple=True covers exactly them)
+    last = max(parsed, key=lambda p: p.message.delivery_tag or 0)
+    await last.message.ack(multiple=True)
+    for p in parsed:
+        log.debug("event_applied", event_id=p.message.message_id, events=len(p.records))
+    return len(result.inserted)
+
+
+async def _isolate_failure(
+    res: Resources, parsed: Sequence[Parsed], exc: asyncpg.PostgresError
+) -> int:
+    if isinstance(exc, _RETRYABLE):
+        log.warning("conflict_retry_exhausted", error=str(exc), batch=len(parsed))
+        for p in parsed:
+            await p.message.nack(requeue=True)
+        return 0
+    await dead_letter(res, parsed[0].message, f"rejected by the database: {exc}")
+    return 0
