@@ -18,7 +18,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 types: install
-	$(BIN)/mypy shared services tests bench
+	$(BIN)/mypy shared services tests bench demo
 
 test: lint types
 	$(BIN)/pytest
@@ -32,9 +32,12 @@ migrate: install
 demo: install
 	$(PY) -m demo
 
+# The three services as separate processes in the foreground, until Ctrl-C.
 run: install
 	$(BIN)/bounceflow migrate
-	$(PY) -m services.launcher
+	trap 'kill -TERM 0' INT TERM; \
+	$(BIN)/bounceflow ingest & $(BIN)/bounceflow processor & $(BIN)/bounceflow notifier & \
+	wait
 
 bench: install
 	$(PY) bench/pipeline.py

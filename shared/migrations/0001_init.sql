@@ -25,7 +25,8 @@ CREATE TABLE events (
     set_status          text CHECK (set_status IN ('active', 'bounced', 'unsubscribed')),
     source              text NOT NULL,
     occurred_at         timestamptz NOT NULL,
-    created_at          timestamptz NOT NULL DEFAULT now(),
+    -- the moment the row was written (not the transaction start): latency is measured on it
+    created_at          timestamptz NOT NULL DEFAULT clock_timestamp(),
     bounce_subtype      text,
     smtp_code           text,
     enhanced_code       text,
