@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import sys
 import time
 import uuid
@@ -21,8 +22,8 @@ import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.payloads import MAILGUN_KEY, stream  # noqa: E402
-from demo.processes import Service, free_port, run_cli, service_env, wait_ready  # noqa: E402
+from bench.payloads import MAILGUN_KEY, stream
+from demo.processes import Service, free_port, run_cli, service_env, wait_ready
 
 AUTH = aiohttp.BasicAuth("bench", "bench")
 
@@ -54,8 +55,9 @@ class Load:
 
     async def one(self) -> None:
         provider, body, headers, events = next(self.payloads)
-        async with self.session.post(f"{self.url}/api/v1/webhooks/{provider}", data=body,
-                                     headers=headers, auth=AUTH) as resp:
+        async with self.session.post(
+            f"{self.url}/api/v1/webhooks/{provider}", data=body, headers=headers, auth=AUTH
+        ) as resp:
             if resp.status != 200:
                 self.refused += 1
                 return
@@ -118,15 +120,17 @@ async def main() -> None:
     await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     await admin.close()
     port = free_port()
-    env = service_env({
-        "BOUNCEFLOW_DATABASE_URL": args.database,
-        "BOUNCEFLOW_AMQP_PREFIX": f"bench-{uuid.uuid4().hex[:6]}",
-        "BOUNCEFLOW_HTTP_PORT": str(port),
-        "BOUNCEFLOW_WEBHOOK_BASIC_AUTH": "bench:bench",
-        "BOUNCEFLOW_MAILGUN_SIGNING_KEY": MAILGUN_KEY,
-        "BOUNCEFLOW_LOG_FORMAT": "json",
-        "BOUNCEFLOW_LOG_LEVEL": "warning",
-    })
+    env = service_env(
+        {
+            "BOUNCEFLOW_DATABASE_URL": args.database,
+            "BOUNCEFLOW_AMQP_PREFIX": f"bench-{uuid.uuid4().hex[:6]}",
+            "BOUNCEFLOW_HTTP_PORT": str(port),
+            "BOUNCEFLOW_WEBHOOK_BASIC_AUTH": "bench:bench",
+            "BOUNCEFLOW_MAILGUN_SIGNING_KEY": MAILGUN_KEY,
+            "BOUNCEFLOW_LOG_FORMAT": "json",
+            "BOUNCEFLOW_LOG_LEVEL": "warning",
+        }
+    )
     run_cli(env, "migrate")
     logs = Path("bench/results")
     logs.mkdir(parents=True, exist_ok=True)
@@ -144,9 +148,12 @@ async def main() -> None:
             load = Load(base, session)
             # 1. accepted throughput (burst)
             elapsed = await load.flood(args.burst_seconds, args.concurrency)
-            print(f"accepted: {load.accepted_requests / elapsed:,.0f} requests/s, "
-                  f"{load.accepted_events / elapsed:,.0f} events/s over {elapsed:.1f}s "
-                  f"(refused {load.refused})", flush=True)
+            print(
+                f"accepted: {load.accepted_requests / elapsed:,.0f} requests/s, "
+                f"{load.accepted_events / elapsed:,.0f} events/s over {elapsed:.1f}s "
+                f"(refused {load.refused})",
+                flush=True,
+            )
             await wait_drained(pool, 1, 5)
             # 2. sustained applied throughput while the load continues
             before, t0 = await applied_count(pool), time.monotonic()
@@ -157,22 +164,33 @@ async def main() -> None:
                 samples.append((time.monotonic(), await applied_count(pool)))
             await flood
             after, t1 = await applied_count(pool), time.monotonic()
-            rates = [(b[1] - a[1]) / (b[0] - a[0]) for a, b in zip(samples, samples[1:], strict=False)]
-            print(f"applied: {(after - before) / (t1 - t0):,.0f} events/s sustained over {t1 - t0:.0f}s "
-                  f"(5-s windows: min {min(rates, default=0):,.0f}, max {max(rates, default=0):,.0f})", flush=True)
+            rates = [(b[1] - a[1]) / (b[0] - a[0]) for a, b in itertools.pairwise(samples)]
+            print(
+                f"applied: {(after - before) / (t1 - t0):,.0f} events/s sustained over {t1 - t0:.0f}s "
+                f"(5-s windows: min {min(rates, default=0):,.0f}, max {max(rates, default=0):,.0f})",
+                flush=True,
+            )
             total_accepted = load.accepted_events
             await wait_drained(pool, total_accepted, 300)
-            print(f"backlog drained: {await applied_count(pool):,} of {total_accepted:,} accepted events applied", flush=True)
+            print(
+                f"backlog drained: {await applied_count(pool):,} of {total_accepted:,} accepted events applied",
+                flush=True,
+            )
             # 3. latency at a paced rate
             load.track = True
             await load.paced(30, args.rate)
             await wait_drained(pool, load.accepted_events, 60)
             rows = await pool.fetch(
                 "SELECT ingest_id, min(extract(epoch FROM created_at)) AS t FROM events "
-                "WHERE ingest_id = ANY($1::text[]) GROUP BY ingest_id", list(load.accepted_at))
+                "WHERE ingest_id = ANY($1::text[]) GROUP BY ingest_id",
+                list(load.accepted_at),
+            )
             lat = [(float(r["t"]) - load.accepted_at[r["ingest_id"]]) * 1000 for r in rows]
-            print(f"latency accepted->applied at {args.rate:,.0f} events/s: p50 {pct(lat, 50):.0f} ms, "
-                  f"p99 {pct(lat, 99):.0f} ms, max {max(lat, default=0):.0f} ms ({len(lat):,} requests)", flush=True)
+            print(
+                f"latency accepted->applied at {args.rate:,.0f} events/s: p50 {pct(lat, 50):.0f} ms, "
+                f"p99 {pct(lat, 99):.0f} ms, max {max(lat, default=0):.0f} ms ({len(lat):,} requests)",
+                flush=True,
+            )
         for s in services:
             print(f"peak RSS {s.name} (pid {s.pid}): {peak_rss_mb(s.pid):.0f} MB")
     finally:

@@ -36,8 +36,12 @@ async def _fresh_database(url: str) -> None:
 async def _statuses(http: aiohttp.ClientSession, base: str, key: str) -> dict[str, str]:
     found = {}
     for email in EXPECTED_STATUS:
-        async with http.get(f"{base}/api/v1/subscribers/{email}", headers={"Authorization": f"Bearer {key}"}) as r:
-            found[email] = (await r.json())["data"]["status"] if r.status == 200 else f"HTTP {r.status}"
+        async with http.get(
+            f"{base}/api/v1/subscribers/{email}", headers={"Authorization": f"Bearer {key}"}
+        ) as r:
+            found[email] = (
+                (await r.json())["data"]["status"] if r.status == 200 else f"HTTP {r.status}"
+            )
     return found
 
 
@@ -47,7 +51,11 @@ async def _run(env: dict[str, str], base: str) -> bool:
     async with aiohttp.ClientSession() as http:
         try:
             await wait_ready(base)
-            key = run_cli(env, "apikey", "create", "--name", "demo", "--scopes", "admin").strip().splitlines()[-1]
+            key = (
+                run_cli(env, "apikey", "create", "--name", "demo", "--scopes", "admin")
+                .strip()
+                .splitlines()[-1]
+            )
             async with http.post(
                 f"{base}/api/v1/webhook-endpoints",
                 json={"url": receiver.url, "events": ["email.bounced"]},
@@ -57,13 +65,18 @@ async def _run(env: dict[str, str], base: str) -> bool:
             print(f"\nreplaying provider samples to {base}")
             for label, provider, body, headers in requests():
                 auth = None if provider == "mailgun" else BASIC
-                async with http.post(f"{base}/api/v1/webhooks/{provider}", data=body, headers=headers, auth=auth) as r:
+                async with http.post(
+                    f"{base}/api/v1/webhooks/{provider}", data=body, headers=headers, auth=auth
+                ) as r:
                     print(f"  {r.status}  {provider:8} {label}")
             deadline = time.monotonic() + TIMEOUT
             statuses: dict[str, str] = {}
             while time.monotonic() < deadline:
                 statuses = await _statuses(http, base, key)
-                if statuses == EXPECTED_STATUS and len(receiver.received) >= EXPECTED_BOUNCED_WEBHOOKS:
+                if (
+                    statuses == EXPECTED_STATUS
+                    and len(receiver.received) >= EXPECTED_BOUNCED_WEBHOOKS
+                ):
                     break
                 await asyncio.sleep(0.25)
         finally:
@@ -79,7 +92,10 @@ def _report(statuses: dict[str, str], receiver: Receiver, secret: str) -> bool:
         mark = "ok" if got == want else "MISMATCH"
         ok &= got == want
         print(f"{email:28} {got:14} {want:14} {mark}")
-    print(f"\nemail.bounced webhooks received: {len(receiver.received)} (expected {EXPECTED_BOUNCED_WEBHOOKS})")
+    print(
+        f"\nemail.bounced webhooks received: {len(receiver.received)}"
+        f" (expected {EXPECTED_BOUNCED_WEBHOOKS})"
+    )
     print(f"{'to':28} {'type':5} {'code':5} {'source':9} {'status':12} signature")
     for item in receiver.received:
         try:
@@ -92,7 +108,10 @@ def _report(statuses: dict[str, str], receiver: Receiver, secret: str) -> bool:
             f"{payload['source']:9} {payload['subscriber_status']:12} {verified}"
         )
     ok &= len(receiver.received) == EXPECTED_BOUNCED_WEBHOOKS
-    print("\ndemo: " + ("everything arrived" if ok else "FAILED: something did not arrive as expected"))
+    print(
+        "\ndemo: "
+        + ("everything arrived" if ok else "FAILED: something did not arrive as expected")
+    )
     return ok
 
 

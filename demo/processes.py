@@ -44,7 +44,7 @@ class Service:
 
     def start(self) -> None:
         self._log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        self.proc = subprocess.Popen(
             [sys.executable, "-m", "services.cli", self.name],
             env=self.env,
             stdout=self._log,
@@ -81,7 +81,7 @@ class Service:
 
 def run_cli(env: Mapping[str, str], *args: str) -> str:
     """Run `bounceflow ARGS` to completion; returns stdout, raises on failure."""
-    done = subprocess.run(  # noqa: S603
+    done = subprocess.run(
         [sys.executable, "-m", "services.cli", *args],
         env=dict(env),
         capture_output=True,

@@ -58,7 +58,9 @@ async def _apikey(settings: Settings, args: argparse.Namespace) -> int:
             except ValueError as exc:
                 print(f"bounceflow: {exc}", file=sys.stderr)
                 return 2
-            print(f"created API key {args.name!r} with scopes {','.join(scopes)}; it is shown once:")
+            print(
+                f"created API key {args.name!r} with scopes {','.join(scopes)}; it is shown once:"
+            )
             print(key)
         elif args.action == "list":
             for info in await apikeys.list_api_keys(conn):
@@ -78,7 +80,9 @@ async def _run_all(settings: Settings, stop: asyncio.Event) -> None:
     from services.notifier.__main__ import serve as notifier
     from services.processor.__main__ import serve as processor
 
-    await asyncio.gather(ingest(settings, stop), processor(settings, stop), notifier(settings, stop))
+    await asyncio.gather(
+        ingest(settings, stop), processor(settings, stop), notifier(settings, stop)
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:

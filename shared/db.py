@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any, TypeAlias
+
 import asyncpg
 import orjson
+from asyncpg.pool import PoolConnectionProxy
+
+# What `pool.acquire()` yields and what `asyncpg.connect()` returns: both work everywhere.
+Conn: TypeAlias = asyncpg.Connection[Any] | PoolConnectionProxy[Any]
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:

@@ -21,6 +21,7 @@ import asyncpg
 import orjson
 
 from shared import policy
+from shared.db import Conn
 from shared.models import CanonicalEvent, EventKind, Status
 from shared.notifications import build_notifications
 from shared.policy import HistoryEvent, HistoryKind
@@ -126,7 +127,8 @@ WHERE s.email = u.email
 
 _INSERT_OUTBOX = """
 INSERT INTO outbox (message_id, event_type, payload, trace_id)
-SELECT m, t, p::jsonb, tr FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS x(m, t, p, tr)
+SELECT m, t, p::jsonb, tr
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS x(m, t, p, tr)
 ON CONFLICT (message_id) DO NOTHING
 """
 
@@ -153,7 +155,7 @@ def _columns(records: Sequence[EventRecord]) -> list[list[object]]:
 
 
 async def apply_events(
-    conn: asyncpg.Connection,
+    conn: Conn,
     records: Sequence[EventRecord],
     threshold: int,
     now: datetime | None = None,
@@ -171,7 +173,10 @@ async def apply_events(
         for r in fresh:
             by_email[r.email].append(r)
         emails = sorted(by_email)
-        names = [next((r.subscriber_name for r in by_email[e] if r.subscriber_name), None) for e in emails]
+        names = [
+            next((r.subscriber_name for r in by_email[e] if r.subscriber_name), None)
+            for e in emails
+        ]
         await conn.execute(_ENSURE_SUBSCRIBERS, emails, names)
         current = {row["email"]: row for row in await conn.fetch(_LOCK_SUBSCRIBERS, emails)}
         history: dict[str, list[HistoryEvent]] = defaultdict(list)
@@ -179,7 +184,9 @@ async def apply_events(
             if row["dedup_key"] not in inserted:
                 set_status = Status(row["set_status"]) if row["set_status"] else None
                 history[row["email"]].append(
-                    HistoryEvent(HistoryKind(row["kind"]), row["occurred_at"], row["dedup_key"], set_status)
+                    HistoryEvent(
+                        HistoryKind(row["kind"]), row["occurred_at"], row["dedup_key"], set_status
+                    )
                 )
         decisions: dict[str, policy.Decision] = {}
         for email in emails:
@@ -202,7 +209,7 @@ async def apply_events(
 
 
 async def _update_subscribers(
-    conn: asyncpg.Connection,
+    conn: Conn,
     emails: list[str],
     by_email: dict[str, list[EventRecord]],
     decisions: dict[str, policy.Decision],

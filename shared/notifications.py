@@ -74,7 +74,9 @@ def build_notifications(
         for note in decision.notify:
             if note.key is not None:
                 rec = records[note.key]
-                build = bounced_payload if note.event_type == "email.bounced" else complained_payload
+                build = (
+                    bounced_payload if note.event_type == "email.bounced" else complained_payload
+                )
                 out.append(
                     OutboxMessage(
                         message_id(note.event_type, rec.dedup_key),

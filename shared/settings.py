@@ -58,6 +58,23 @@ class Settings(BaseSettings):
         re.compile(value)
         return value
 
+    @field_validator("sendgrid_public_key")
+    @classmethod
+    def _sendgrid_key_loads(cls, value: str | None) -> str | None:
+        if value:
+            import base64
+
+            from cryptography.hazmat.primitives.asymmetric import ec
+            from cryptography.hazmat.primitives.serialization import load_der_public_key
+
+            try:
+                key = load_der_public_key(base64.b64decode(value, validate=True))
+            except ValueError:
+                raise ValueError("must be the base64 DER public key SendGrid shows") from None
+            if not isinstance(key, ec.EllipticCurvePublicKey):
+                raise ValueError("must be an ECDSA (P-256) public key")
+        return value
+
     @field_validator("webhook_basic_auth")
     @classmethod
     def _user_colon_password(cls, value: SecretStr | None) -> SecretStr | None:

@@ -74,10 +74,10 @@ async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
 
 
 @pytest.fixture
-async def db(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Pool]:
+async def db(pool: asyncpg.Pool) -> asyncpg.Pool:
     """The pool, with every table emptied before the test."""
     await pool.execute(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
-    yield pool
+    return pool
 
 
 @pytest.fixture

@@ -42,7 +42,9 @@ async def queue_depth(amqp_url: str, queue: str) -> int:
         return q.declaration_result.message_count or 0
 
 
-async def drain(amqp_url: str, queue: str, limit: int = 1000) -> list[aio_pika.abc.AbstractIncomingMessage]:
+async def drain(
+    amqp_url: str, queue: str, limit: int = 1000
+) -> list[aio_pika.abc.AbstractIncomingMessage]:
     """Take (and ack) up to `limit` messages from `queue`."""
     got = []
     conn = await aio_pika.connect(amqp_url)

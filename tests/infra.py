@@ -56,10 +56,9 @@ def servers() -> Iterator[Servers]:
     from testcontainers.postgres import PostgresContainer
     from testcontainers.rabbitmq import RabbitMqContainer
 
-    with PostgresContainer("postgres:16-alpine", driver=None) as pg, RabbitMqContainer(
-        "rabbitmq:3.13-management-alpine"
-    ) as mq:
-        amqp = (
-            f"amqp://guest:guest@{mq.get_container_host_ip()}:{mq.get_exposed_port(5672)}/"
-        )
+    with (
+        PostgresContainer("postgres:16-alpine", driver=None) as pg,
+        RabbitMqContainer("rabbitmq:3.13-management-alpine") as mq,
+    ):
+        amqp = f"amqp://guest:guest@{mq.get_container_host_ip()}:{mq.get_exposed_port(5672)}/"
         yield Servers(_admin_url(pg.get_connection_url()), amqp)

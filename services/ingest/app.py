@@ -10,7 +10,7 @@ from aiohttp import web
 from services.ingest import keys, webhooks
 from services.ingest.api_routes import add_api_routes
 from services.ingest.errors import error_envelope
-from services.ingest.provider_auth import load_sendgrid_key
+from services.ingest.provider_auth import ProviderKeys, load_sendgrid_key
 from services.ingest.publisher import Publisher
 from shared.broker import Topology
 from shared.db import create_pool
@@ -26,7 +26,9 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 async def _broker(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
-    topology = Topology(settings.amqp_prefix, settings.raw_queue_max_length, settings.delivery_limit)
+    topology = Topology(
+        settings.amqp_prefix, settings.raw_queue_max_length, settings.delivery_limit
+    )
     publisher = Publisher(settings.amqp_url, topology, settings.publish_timeout)
     publisher.start()
     app[keys.PUBLISHER] = publisher
@@ -46,7 +48,7 @@ def build_app(settings: Settings) -> web.Application:
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[error_envelope])
     app[keys.SETTINGS] = settings
     key = settings.sendgrid_public_key
-    app[keys.SENDGRID_KEY] = load_sendgrid_key(key) if key else None
+    app[keys.PROVIDER_KEYS] = ProviderKeys(sendgrid=load_sendgrid_key(key) if key else None)
     app.cleanup_ctx.extend([_database, _broker, _http_client])
     app.add_routes(webhooks.routes)
     add_api_routes(app)

@@ -50,8 +50,14 @@ async def error_envelope(request: web.Request, handler: Handler) -> web.StreamRe
     except web.HTTPException as exc:
         if exc.status < 400 or not request.path.startswith("/api/"):
             raise
-        headers = {k: v for k, v in exc.headers.items() if k.lower() not in {"content-type", "content-length"}}
-        return error_response(exc.status, exc.reason if exc.text is None else _text(exc), headers=headers)
+        headers = {
+            k: v
+            for k, v in exc.headers.items()
+            if k.lower() not in {"content-type", "content-length"}
+        }
+        return error_response(
+            exc.status, exc.reason if exc.text is None else _text(exc), headers=headers
+        )
     except Exception:
         log.exception("unhandled_error", path=request.path, method=request.method)
         return error_response(500, "internal error")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import aiohttp
 import asyncpg
 from aiohttp import web
-from cryptography.hazmat.primitives.asymmetric import ec
 
+from services.ingest.provider_auth import ProviderKeys
 from services.ingest.publisher import Publisher
 from shared.settings import Settings
 
@@ -14,4 +14,4 @@ SETTINGS = web.AppKey("settings", Settings)
 POOL = web.AppKey("pool", asyncpg.Pool)
 PUBLISHER = web.AppKey("publisher", Publisher)
 HTTP_CLIENT = web.AppKey("http_client", aiohttp.ClientSession)
-SENDGRID_KEY = web.AppKey("sendgrid_key", ec.EllipticCurvePublicKey | None)  # type: ignore[arg-type]
+PROVIDER_KEYS = web.AppKey("provider_keys", ProviderKeys)

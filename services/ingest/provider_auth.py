@@ -31,6 +31,13 @@ class Verdict:
 ACCEPTED = Verdict(True)
 
 
+@dataclass(frozen=True, slots=True)
+class ProviderKeys:
+    """Provider verification keys, parsed once at start-up."""
+
+    sendgrid: ec.EllipticCurvePublicKey | None = None
+
+
 def check_basic(header: str | None, expected: tuple[str, str] | None) -> bool:
     """Constant-time comparison of an `Authorization: Basic` header with user:password."""
     if expected is None or not header or not header.lower().startswith("basic "):

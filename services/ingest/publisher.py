@@ -50,7 +50,7 @@ class Publisher:
                 declared = await declare(self._channel, self._topology)
                 self._exchange = declared.raw_exchange
                 log.info("broker_connected")
-            except (OSError, AMQPError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, OSError, AMQPError) as exc:
                 log.warning("broker_unreachable", error=str(exc), retry_in=delay)
                 await self._discard()
                 await asyncio.sleep(delay)  # backoff between connection attempts, not sync
@@ -89,7 +89,7 @@ class Publisher:
             )
         except (DeliveryError, PublishError) as exc:
             raise BrokerUnavailable(f"broker refused the message: {exc}") from None
-        except (AMQPError, OSError, asyncio.TimeoutError, RuntimeError) as exc:
+        except (TimeoutError, AMQPError, OSError, RuntimeError) as exc:
             raise BrokerUnavailable(f"publish failed: {exc!r}") from None
         if not isinstance(confirm, Basic.Ack):
             raise BrokerUnavailable(f"broker did not ack: {confirm!r}")

@@ -43,7 +43,9 @@ async def handle_sns_control(request: web.Request, body: bytes) -> web.Response 
             ok = response.status == 200
     except (aiohttp.ClientError, TimeoutError) as exc:
         log.warning("sns_confirm_failed", topic=topic, error=str(exc))
-        return error_response(503, "could not confirm the subscription", headers={"Retry-After": "5"})
+        return error_response(
+            503, "could not confirm the subscription", headers={"Retry-After": "5"}
+        )
     if not ok:
         log.warning("sns_confirm_failed", topic=topic, status=response.status)
         return error_response(503, "SNS refused the confirmation", headers={"Retry-After": "5"})

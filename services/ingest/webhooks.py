@@ -49,7 +49,7 @@ def _authenticate(request: web.Request, provider: str, body: bytes) -> Verdict:
             time.time(),
             settings.mailgun_timestamp_tolerance,
         )
-    if provider == "sendgrid" and (key := request.app[keys.SENDGRID_KEY]) is not None:
+    if provider == "sendgrid" and (key := request.app[keys.PROVIDER_KEYS].sendgrid) is not None:
         return verify_sendgrid(key, request.headers, body)
     if basic is not None or provider == "ses":
         # AWS SNS sends credentials only after a Basic challenge.
@@ -58,7 +58,9 @@ def _authenticate(request: web.Request, provider: str, body: bytes) -> Verdict:
         "mailgun": "BOUNCEFLOW_MAILGUN_SIGNING_KEY",
         "sendgrid": "BOUNCEFLOW_SENDGRID_PUBLIC_KEY",
     }[provider]
-    return Verdict(False, f"no authentication configured: set {setting} or BOUNCEFLOW_WEBHOOK_BASIC_AUTH")
+    return Verdict(
+        False, f"no authentication configured: set {setting} or BOUNCEFLOW_WEBHOOK_BASIC_AUTH"
+    )
 
 
 def _well_formed(provider: str, content_type: str, body: bytes) -> str | None:
@@ -83,7 +85,9 @@ async def receive_webhook(request: web.Request) -> web.Response:
     """Accept one provider request; 200 only once the broker confirmed it."""
     provider = request.match_info["provider"]
     if provider not in PROVIDERS:
-        return error_response(404, f"unknown provider {provider!r}; use one of {', '.join(PROVIDERS)}")
+        return error_response(
+            404, f"unknown provider {provider!r}; use one of {', '.join(PROVIDERS)}"
+        )
     body = await request.read()  # bounded by client_max_size (BOUNCEFLOW_MAX_BODY_BYTES) -> 413
     verdict = _authenticate(request, provider, body)
     if not verdict.ok:
@@ -102,7 +106,9 @@ async def receive_webhook(request: web.Request) -> web.Response:
     except BrokerUnavailable as exc:
         log.warning("webhook_not_accepted", provider=provider, event_id=event_id, error=str(exc))
         return error_response(
-            503, "the event could not be queued; retry later", headers={"Retry-After": RETRY_AFTER_SECONDS}
+            503,
+            "the event could not be queued; retry later",
+            headers={"Retry-After": RETRY_AFTER_SECONDS},
         )
     log.debug("webhook_accepted", provider=provider, event_id=event_id, bytes=len(body))
     return web.json_response({"success": True, "data": {"event_id": event_id}})

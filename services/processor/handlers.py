@@ -42,7 +42,9 @@ def _parse(message: AbstractIncomingMessage) -> Parsed:
     raw = RawEvent.from_amqp(message.message_id, message.headers, message.body)
     events = parse(raw)
     records = [
-        EventRecord.from_canonical(e, raw.event_id) for e in events if e.kind is not EventKind.IGNORED
+        EventRecord.from_canonical(e, raw.event_id)
+        for e in events
+        if e.kind is not EventKind.IGNORED
     ]
     return Parsed(message, records)
 

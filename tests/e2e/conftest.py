@@ -59,10 +59,17 @@ async def stack(base_settings: Settings, db: asyncpg.Pool, tmp_path: Path) -> As
     base_url = f"http://127.0.0.1:{port}"
     try:
         await wait_ready(base_url)
-        key = run_cli(env, "apikey", "create", "--name", "e2e", "--scopes", "admin").strip().splitlines()[-1]
+        key = (
+            run_cli(env, "apikey", "create", "--name", "e2e", "--scopes", "admin")
+            .strip()
+            .splitlines()[-1]
+        )
         async with http.post(
             base_url + "/api/v1/webhook-endpoints",
-            json={"url": receiver.url, "events": ["email.bounced", "email.complained", "subscriber.status_changed"]},
+            json={
+                "url": receiver.url,
+                "events": ["email.bounced", "email.complained", "subscriber.status_changed"],
+            },
             headers={"Authorization": f"Bearer {key}"},
         ) as resp:
             assert resp.status == 201, await resp.text()

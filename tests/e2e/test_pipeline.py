@@ -1,4 +1,5 @@
-"""End to end: provider webhook -> ingest -> RabbitMQ -> processor -> Postgres -> notifier -> receiver.
+"""End to end: provider webhook -> ingest -> RabbitMQ -> processor -> Postgres -> notifier
+-> a local receiver.
 
 The services run as separate OS processes.
 """
@@ -35,7 +36,9 @@ async def post_fixture(stack: Stack, provider: str, name: str) -> int:
         return resp.status
 
 
-async def test_hard_bounce_from_each_provider_ends_bounced_and_signed_webhook(stack: Stack, db: asyncpg.Pool) -> None:
+async def test_hard_bounce_from_each_provider_ends_bounced_and_signed_webhook(
+    stack: Stack, db: asyncpg.Pool
+) -> None:
     for provider, name, _ in HARD_BOUNCES:
         assert await post_fixture(stack, provider, name) == 200
 
@@ -62,7 +65,9 @@ async def test_hard_bounce_from_each_provider_ends_bounced_and_signed_webhook(st
     assert len(ids) == len(set(ids))
 
 
-async def test_processor_sigkill_with_unacked_messages_applies_everything_once(stack: Stack, db: asyncpg.Pool) -> None:
+async def test_processor_sigkill_with_unacked_messages_applies_everything_once(
+    stack: Stack, db: asyncpg.Pool
+) -> None:
     stack.services["processor"].stop()
     total = 1500
     sem = asyncio.Semaphore(50)
@@ -70,14 +75,18 @@ async def test_processor_sigkill_with_unacked_messages_applies_everything_once(s
     async def post(i: int) -> int:
         body = (
             b'[{"email":"user%d@kill.test","event":"bounce","type":"bounce","status":"5.1.1",'
-            b'"reason":"550 5.1.1 unknown","sg_event_id":"kill-%d","sg_message_id":"m%d","timestamp":1700000000}]'
+            b'"reason":"550 5.1.1 unknown","sg_event_id":"kill-%d","sg_message_id":"m%d",'
+            b'"timestamp":1700000000}]'
         ) % (i, i, i)
-        async with sem, stack.http.post(
-            f"{stack.base_url}/api/v1/webhooks/sendgrid",
-            data=body,
-            headers={"Content-Type": "application/json"},
-            auth=aiohttp.BasicAuth(*BASIC),
-        ) as resp:
+        async with (
+            sem,
+            stack.http.post(
+                f"{stack.base_url}/api/v1/webhooks/sendgrid",
+                data=body,
+                headers={"Content-Type": "application/json"},
+                auth=aiohttp.BasicAuth(*BASIC),
+            ) as resp,
+        ):
             return resp.status
 
     assert set(await asyncio.gather(*(post(i) for i in range(total)))) == {200}
@@ -99,5 +108,7 @@ async def test_processor_sigkill_with_unacked_messages_applies_everything_once(s
     await wait_for(all_applied, timeout=60, what="every accepted event applied")
     assert await db.fetchval("SELECT count(*) FROM events") == total
     assert await db.fetchval("SELECT count(DISTINCT dedup_key) FROM events") == total
-    assert await db.fetchval("SELECT count(*) FROM outbox WHERE event_type='email.bounced'") == total
+    assert (
+        await db.fetchval("SELECT count(*) FROM outbox WHERE event_type='email.bounced'") == total
+    )
     assert await db.fetchval("SELECT sum(bounce_count) FROM subscribers") == total

@@ -15,8 +15,8 @@ from collections.abc import AsyncIterator
 import aio_pika
 import orjson
 import pytest
-from pydantic import SecretStr
 from aiohttp.test_utils import TestClient, TestServer
+from pydantic import SecretStr
 
 from services.ingest import keys
 from services.ingest.app import build_app
@@ -57,7 +57,9 @@ def ses_bounce(message_id: str = "m-1") -> bytes:
         },
         "mail": {"messageId": "abc", "timestamp": "2026-01-27T14:59:38.237Z"},
     }
-    return orjson.dumps({"Type": "Notification", "MessageId": message_id, "Message": orjson.dumps(message).decode()})
+    return orjson.dumps(
+        {"Type": "Notification", "MessageId": message_id, "Message": orjson.dumps(message).decode()}
+    )
 
 
 def mailgun_body(key: str = SIGNING_KEY, ts: int | None = None) -> bytes:
@@ -67,7 +69,13 @@ def mailgun_body(key: str = SIGNING_KEY, ts: int | None = None) -> bytes:
     return orjson.dumps(
         {
             "signature": {"timestamp": str(ts), "token": token, "signature": sig},
-            "event-data": {"event": "failed", "severity": "permanent", "id": "x1", "recipient": "a@b.io", "timestamp": ts},
+            "event-data": {
+                "event": "failed",
+                "severity": "permanent",
+                "id": "x1",
+                "recipient": "a@b.io",
+                "timestamp": ts,
+            },
         }
     )
 
@@ -80,7 +88,11 @@ async def test_basic_auth_accepted_and_published(client: TestClient, settings: S
     resp = await client.post(
         "/api/v1/webhooks/ses",
         data=ses_bounce(),
-        headers={"Authorization": BASIC, "Content-Type": "text/plain; charset=UTF-8", "x-amz-sns-message-id": "m-1"},
+        headers={
+            "Authorization": BASIC,
+            "Content-Type": "text/plain; charset=UTF-8",
+            "x-amz-sns-message-id": "m-1",
+        },
     )
     assert resp.status == 200
     event_id = (await resp.json())["data"]["event_id"]
@@ -111,13 +123,21 @@ async def test_unauthenticated_is_401_and_nothing_published(
 
 
 async def test_mailgun_hmac(settings: Settings, db) -> None:
-    settings = settings.model_copy(update={"mailgun_signing_key": SecretStr(SIGNING_KEY), "webhook_basic_auth": None})
+    settings = settings.model_copy(
+        update={"mailgun_signing_key": SecretStr(SIGNING_KEY), "webhook_basic_auth": None}
+    )
     client = await _client(settings)
     try:
-        ok = await client.post("/api/v1/webhooks/mailgun", data=mailgun_body(), headers={"Content-Type": "application/json"})
+        ok = await client.post(
+            "/api/v1/webhooks/mailgun",
+            data=mailgun_body(),
+            headers={"Content-Type": "application/json"},
+        )
         assert ok.status == 200
         for body in (mailgun_body(key="wrong"), mailgun_body(ts=int(time.time()) - 3600)):
-            bad = await client.post("/api/v1/webhooks/mailgun", data=body, headers={"Content-Type": "application/json"})
+            bad = await client.post(
+                "/api/v1/webhooks/mailgun", data=body, headers={"Content-Type": "application/json"}
+            )
             assert bad.status == 401
         assert await depth(settings) == 1
     finally:
@@ -137,11 +157,17 @@ async def test_no_auth_configured_names_the_setting(settings: Settings, db) -> N
 
 async def test_malformed_and_oversized(client: TestClient, settings: Settings) -> None:
     h = {"Authorization": BASIC}
-    assert (await client.post("/api/v1/webhooks/sendgrid", data=b"{not json", headers=h)).status == 400
-    assert (await client.post("/api/v1/webhooks/sendgrid", data=b'{"a": 1}', headers=h)).status == 400
+    assert (
+        await client.post("/api/v1/webhooks/sendgrid", data=b"{not json", headers=h)
+    ).status == 400
+    assert (
+        await client.post("/api/v1/webhooks/sendgrid", data=b'{"a": 1}', headers=h)
+    ).status == 400
     assert (await client.post("/api/v1/webhooks/nope", data=b"[]", headers=h)).status == 404
     big = b"[" + b'"x",' * 300_000 + b'"x"]'  # 1.2 MB > BOUNCEFLOW_MAX_BODY_BYTES
-    assert (await client.post("/api/v1/webhooks/sendgrid", data=io.BytesIO(big), headers=h)).status == 413
+    assert (
+        await client.post("/api/v1/webhooks/sendgrid", data=io.BytesIO(big), headers=h)
+    ).status == 413
     assert await depth(settings) == 0
 
 
@@ -150,11 +176,16 @@ async def test_full_queue_rejects_publish_with_503(base_settings: Settings, db) 
 
     from tests.conftest import delete_topology
 
-    settings = base_settings.model_copy(update={"amqp_prefix": f"full-{uuid.uuid4().hex[:6]}", "raw_queue_max_length": 1})
+    settings = base_settings.model_copy(
+        update={"amqp_prefix": f"full-{uuid.uuid4().hex[:6]}", "raw_queue_max_length": 1}
+    )
     client = await _client(settings)
     h = {"Authorization": BASIC, "Content-Type": "application/json"}
     try:
-        statuses = [(await client.post("/api/v1/webhooks/sendgrid", data=b"[]", headers=h)).status for _ in range(4)]
+        statuses = [
+            (await client.post("/api/v1/webhooks/sendgrid", data=b"[]", headers=h)).status
+            for _ in range(4)
+        ]
         assert statuses[0] == 200
         assert 503 in statuses
         assert all(s in (200, 503) for s in statuses)
@@ -173,7 +204,9 @@ async def test_unreachable_broker_answers_503(settings: Settings, db) -> None:
     client = TestClient(TestServer(build_app(settings)))
     await client.start_server()
     try:
-        resp = await client.post("/api/v1/webhooks/ses", data=ses_bounce(), headers={"Authorization": BASIC})
+        resp = await client.post(
+            "/api/v1/webhooks/ses", data=ses_bounce(), headers={"Authorization": BASIC}
+        )
         assert resp.status == 503
         assert resp.headers["Retry-After"] == "5"
         assert (await resp.json())["error"]["code"] == "unavailable"

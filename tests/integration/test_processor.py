@@ -101,15 +101,28 @@ async def test_same_event_five_times_plus_redelivery_has_one_effect(
             return await queue_depth(settings.amqp_url, f"{settings.amqp_prefix}.raw") == 0
 
         await wait_for(drained, what="raw queue drained")
+
         async def delivered() -> bool:
-            return bool(await db.fetchval("SELECT count(*) = 0 FROM webhook_deliveries WHERE status = 'pending'"))
+            return bool(
+                await db.fetchval(
+                    "SELECT count(*) = 0 FROM webhook_deliveries WHERE status = 'pending'"
+                )
+            )
 
         await wait_for(delivered, what="no pending delivery")
     finally:
         await receiver.stop()
     assert await db.fetchval("SELECT count(*) FROM events") == 1
-    assert await db.fetchval("SELECT count(*) FROM outbox WHERE event_type = 'subscriber.status_changed'") == 1
-    assert await db.fetchval("SELECT bounce_count FROM subscribers WHERE email = 'jane@example.com'") == 1
+    assert (
+        await db.fetchval(
+            "SELECT count(*) FROM outbox WHERE event_type = 'subscriber.status_changed'"
+        )
+        == 1
+    )
+    assert (
+        await db.fetchval("SELECT bounce_count FROM subscribers WHERE email = 'jane@example.com'")
+        == 1
+    )
     assert [r.verify(secret)["event"] for r in receiver.received].count("email.bounced") == 1
     assert [r.json["event"] for r in receiver.received].count("subscriber.status_changed") == 1
 
@@ -122,8 +135,13 @@ async def test_poison_messages_are_dead_lettered_and_do_not_block(
         ch = await conn.channel(publisher_confirms=True)
         exchange = await ch.get_exchange(f"{settings.amqp_prefix}.raw")
         garbage = RawEvent("evt_bad", "sendgrid", b"{not json", datetime.now(UTC), {})
-        await exchange.publish(aio_pika.Message(garbage.body, message_id="evt_bad", headers=garbage.amqp_headers()), "raw")  # type: ignore[arg-type]
-        await exchange.publish(aio_pika.Message(b"no headers at all", message_id="evt_nohdr"), "raw")
+        await exchange.publish(
+            aio_pika.Message(garbage.body, message_id="evt_bad", headers=garbage.amqp_headers()),
+            "raw",
+        )  # type: ignore[arg-type]
+        await exchange.publish(
+            aio_pika.Message(b"no headers at all", message_id="evt_nohdr"), "raw"
+        )
     body, headers = fixture_request("ses", "awsdocs-notif-bounce-permanent-general-with-dsn")
     headers["Authorization"] = BASIC
     assert (await ingest.post("/api/v1/webhooks/ses", data=body, headers=headers)).status == 200

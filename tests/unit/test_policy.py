@@ -38,26 +38,50 @@ CASES = [
         Status.ACTIVE,
         2,
     ),
-    ("late delivery older than all softs", [ev(S, 2), ev(S, 3), ev(S, 4), ev(D, 1)], Status.BOUNCED, 3),
+    (
+        "late delivery older than all softs",
+        [ev(S, 2), ev(S, 3), ev(S, 4), ev(D, 1)],
+        Status.BOUNCED,
+        3,
+    ),
     ("complaint after hard", [ev(H, 1), ev(C, 2)], Status.UNSUBSCRIBED, 0),
     ("hard after complaint stays unsubscribed", [ev(C, 1), ev(H, 2)], Status.UNSUBSCRIBED, 0),
     ("hard on unsubscribed", [ev(M, 1, to=Status.UNSUBSCRIBED), ev(H, 2)], Status.UNSUBSCRIBED, 0),
     ("older delivery never undoes hard", [ev(H, 2), ev(D, 1)], Status.BOUNCED, 0),
     ("newer delivery never undoes hard", [ev(H, 1), ev(D, 2)], Status.BOUNCED, 0),
-    ("delivery after streak-bounce keeps bounced", [ev(S, 1), ev(S, 2), ev(S, 3), ev(D, 4)], Status.BOUNCED, 0),
-    ("reactivation resets streak", [ev(S, 1), ev(S, 2), ev(M, 3, to=Status.ACTIVE), ev(S, 4)], Status.ACTIVE, 1),
+    (
+        "delivery after streak-bounce keeps bounced",
+        [ev(S, 1), ev(S, 2), ev(S, 3), ev(D, 4)],
+        Status.BOUNCED,
+        0,
+    ),
+    (
+        "reactivation resets streak",
+        [ev(S, 1), ev(S, 2), ev(M, 3, to=Status.ACTIVE), ev(S, 4)],
+        Status.ACTIVE,
+        1,
+    ),
     ("reactivation after hard", [ev(H, 1), ev(M, 2, to=Status.ACTIVE)], Status.ACTIVE, 0),
     ("hard older than reactivation", [ev(M, 2, to=Status.ACTIVE), ev(H, 1)], Status.ACTIVE, 0),
-    ("complaint on streak-bounced", [ev(S, 1), ev(S, 2), ev(S, 3), ev(C, 4)], Status.UNSUBSCRIBED, 3),
+    (
+        "complaint on streak-bounced",
+        [ev(S, 1), ev(S, 2), ev(S, 3), ev(C, 4)],
+        Status.UNSUBSCRIBED,
+        3,
+    ),
 ]
 
 
-@pytest.mark.parametrize(("events", "status", "streak"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("events", "status", "streak"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_replay(events: list[HistoryEvent], status: Status, streak: int) -> None:
     assert replay(events, threshold=3) == AddressState(status, streak)
 
 
-@pytest.mark.parametrize(("events", "status", "streak"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("events", "status", "streak"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_order_independent(events: list[HistoryEvent], status: Status, streak: int) -> None:
     for perm in itertools.islice(itertools.permutations(events), 24):
         assert replay(perm, threshold=3) == AddressState(status, streak)
@@ -93,7 +117,10 @@ def test_delivery_alone_announces_nothing() -> None:
 
 def test_complaint_is_announced_as_complained() -> None:
     decision = decide(AddressState(), [], [ev(C, 1, key="c")], 3)
-    assert [n.event_type for n in decision.notify] == ["email.complained", "subscriber.status_changed"]
+    assert [n.event_type for n in decision.notify] == [
+        "email.complained",
+        "subscriber.status_changed",
+    ]
 
 
 def test_duplicate_events_in_a_set_count_once_by_key() -> None:
