@@ -9,7 +9,7 @@ import orjson
 from asyncpg.pool import PoolConnectionProxy
 
 # What `pool.acquire()` yields and what `asyncpg.connect()` returns: both work everywhere.
-Conn: TypeAlias = asyncpg.Connection[Any] | PoolConnectionProxy[Any]
+Conn: TypeAlias = "asyncpg.Connection[Any] | PoolConnectionProxy[Any]"
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:

@@ -12,6 +12,7 @@ from services.ingest.api_routes import add_api_routes
 from services.ingest.errors import error_envelope
 from services.ingest.provider_auth import ProviderKeys, load_sendgrid_key
 from services.ingest.publisher import Publisher
+from services.ingest.sns_signature import CertificateCache
 from shared.broker import Topology
 from shared.db import create_pool
 from shared.settings import Settings
@@ -40,6 +41,7 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
     timeout = aiohttp.ClientTimeout(total=10, connect=5)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         app[keys.HTTP_CLIENT] = session
+        app[keys.SNS_CERTS] = CertificateCache(session, app[keys.SETTINGS].sns_url_pattern)
         yield
 
 

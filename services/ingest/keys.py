@@ -8,10 +8,12 @@ from aiohttp import web
 
 from services.ingest.provider_auth import ProviderKeys
 from services.ingest.publisher import Publisher
+from services.ingest.sns_signature import CertificateCache
 from shared.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
 POOL = web.AppKey("pool", asyncpg.Pool)
 PUBLISHER = web.AppKey("publisher", Publisher)
 HTTP_CLIENT = web.AppKey("http_client", aiohttp.ClientSession)
+SNS_CERTS = web.AppKey("sns_certs", CertificateCache)
 PROVIDER_KEYS = web.AppKey("provider_keys", ProviderKeys)

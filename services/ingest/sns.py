@@ -34,9 +34,6 @@ async def handle_sns_control(request: web.Request, body: bytes) -> web.Response 
     topic = doc.get("TopicArn")
     if not isinstance(url, str) or not re.match(settings.sns_url_pattern, url):
         return error_response(400, "SubscribeURL is missing or not an SNS URL")
-    allowed = settings.topic_arns
-    if allowed is not None and topic not in allowed:
-        return error_response(401, "topic not allowed by BOUNCEFLOW_SNS_TOPIC_ARNS")
     session = request.app[keys.HTTP_CLIENT]
     try:
         async with session.get(url, allow_redirects=False) as response:

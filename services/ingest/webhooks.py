@@ -27,6 +27,7 @@ from services.ingest.provider_auth import (
 )
 from services.ingest.publisher import BrokerUnavailable
 from services.ingest.sns import handle_sns_control
+from services.ingest.sns_signature import verify_sns
 from shared.raw import FORWARDED_HEADERS, RawEvent
 
 log = structlog.get_logger(__name__)
@@ -36,10 +37,40 @@ PROVIDERS = ("ses", "mailgun", "sendgrid")
 RETRY_AFTER_SECONDS = "5"
 
 
-def _authenticate(request: web.Request, provider: str, body: bytes) -> Verdict:
+def _sns_topic(request: web.Request, body: bytes) -> str | None:
+    try:
+        doc = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        doc = None
+    topic = doc.get("TopicArn") if isinstance(doc, dict) else None
+    return topic if isinstance(topic, str) else request.headers.get("x-amz-sns-topic-arn")
+
+
+async def _authenticate_ses(request: web.Request, body: bytes, basic_ok: bool) -> Verdict:
+    """Basic auth or a valid SNS signature; the topic allow-list holds for both."""
+    settings = request.app[keys.SETTINGS]
+    allowed = settings.topic_arns
+    if allowed is not None and _sns_topic(request, body) not in allowed:
+        return Verdict(False, "topic not allowed by BOUNCEFLOW_SNS_TOPIC_ARNS")
+    if basic_ok:
+        return ACCEPTED
+    try:
+        doc = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        doc = None
+    if isinstance(doc, dict) and "Signature" in doc:
+        return await verify_sns(doc, request.app[keys.SNS_CERTS], allowed)
+    # raw message delivery carries no signature: SNS sends basic auth after a challenge
+    return Verdict(False, "authentication required", challenge=True)
+
+
+async def _authenticate(request: web.Request, provider: str, body: bytes) -> Verdict:
     settings = request.app[keys.SETTINGS]
     basic = settings.basic_auth_pair
-    if check_basic(request.headers.get("Authorization"), basic):
+    basic_ok = check_basic(request.headers.get("Authorization"), basic)
+    if provider == "ses":
+        return await _authenticate_ses(request, body, basic_ok)
+    if basic_ok:
         return ACCEPTED
     if provider == "mailgun" and settings.mailgun_signing_key is not None:
         fields = mailgun_signature_fields(request.content_type, body)
@@ -51,8 +82,7 @@ def _authenticate(request: web.Request, provider: str, body: bytes) -> Verdict:
         )
     if provider == "sendgrid" and (key := request.app[keys.PROVIDER_KEYS].sendgrid) is not None:
         return verify_sendgrid(key, request.headers, body)
-    if basic is not None or provider == "ses":
-        # AWS SNS sends credentials only after a Basic challenge.
+    if basic is not None:
         return Verdict(False, "authentication required", challenge=True)
     setting = {
         "mailgun": "BOUNCEFLOW_MAILGUN_SIGNING_KEY",
@@ -89,7 +119,7 @@ async def receive_webhook(request: web.Request) -> web.Response:
             404, f"unknown provider {provider!r}; use one of {', '.join(PROVIDERS)}"
         )
     body = await request.read()  # bounded by client_max_size (BOUNCEFLOW_MAX_BODY_BYTES) -> 413
-    verdict = _authenticate(request, provider, body)
+    verdict = await _authenticate(request, provider, body)
     if not verdict.ok:
         log.info("webhook_rejected", provider=provider, reason=verdict.reason)
         headers = {"WWW-Authenticate": 'Basic realm="bounceflow"'} if verdict.challenge else None

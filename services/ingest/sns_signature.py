@@ -1,0 +1,120 @@
+"""SNS message signatures (SignatureVersion 1: SHA1withRSA, 2: SHA256withRSA).
+
+The pure part builds the canonical string and checks a signature with a
+certificate; `CertificateCache` fetches each trusted SigningCertURL once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import aiohttp
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from services.ingest.provider_auth import ACCEPTED, Verdict
+
+_NOTIFICATION_FIELDS = ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type")
+_CONFIRMATION_FIELDS = (
+    "Message",
+    "MessageId",
+    "SubscribeURL",
+    "Timestamp",
+    "Token",
+    "TopicArn",
+    "Type",
+)
+_HASHES: dict[str, type[hashes.HashAlgorithm]] = {"1": hashes.SHA1, "2": hashes.SHA256}
+MAX_CACHED_CERTS = 64
+
+
+def canonical_string(message: Mapping[str, Any]) -> bytes:
+    """The bytes SNS signed: `name\\nvalue\\n` for each signed field present, in order."""
+    kind = message.get("Type")
+    fields = _NOTIFICATION_FIELDS if kind == "Notification" else _CONFIRMATION_FIELDS
+    parts = []
+    for name in fields:
+        value = message.get(name)
+        if value is None:
+            if name == "Subject":
+                continue  # optional: left out when absent
+            raise ValueError(f"signed field {name} missing")
+        parts.append(f"{name}\n{value}\n")
+    return "".join(parts).encode()
+
+
+def verify_with_certificate(message: Mapping[str, Any], cert_pem: bytes) -> Verdict:
+    """Check `message`'s Signature against the certificate's RSA key."""
+    algorithm = _HASHES.get(str(message.get("SignatureVersion")))
+    if algorithm is None:
+        return Verdict(False, "unsupported SNS SignatureVersion")
+    try:
+        signature = base64.b64decode(str(message.get("Signature", "")), validate=True)
+        data = canonical_string(message)
+        key = x509.load_pem_x509_certificate(cert_pem).public_key()
+    except (binascii.Error, ValueError) as exc:
+        return Verdict(False, f"SNS signature unreadable: {exc}")
+    if not isinstance(key, rsa.RSAPublicKey):
+        return Verdict(False, "SNS certificate has no RSA key")
+    try:
+        key.verify(signature, data, padding.PKCS1v15(), algorithm())
+    except InvalidSignature:
+        return Verdict(False, "SNS signature does not verify")
+    return ACCEPTED
+
+
+class CertificateCache:
+    """Signing certificates by URL, fetched once, only from URLs matching the pattern."""
+
+    def __init__(self, session: aiohttp.ClientSession, url_pattern: str) -> None:
+        self._session = session
+        self._pattern = re.compile(url_pattern)
+        self._certs: dict[str, bytes] = {}
+        self._lock = asyncio.Lock()
+
+    def trusted(self, url: object) -> bool:
+        return isinstance(url, str) and self._pattern.match(url) is not None
+
+    async def get(self, url: str) -> bytes:
+        """The PEM at `url`; raises ValueError when untrusted or unreadable."""
+        if not self.trusted(url):
+            raise ValueError("SigningCertURL does not match BOUNCEFLOW_SNS_URL_PATTERN")
+        if (cert := self._certs.get(url)) is not None:
+            return cert
+        async with self._lock:
+            if (cert := self._certs.get(url)) is not None:
+                return cert
+            try:
+                async with self._session.get(url, allow_redirects=False) as resp:
+                    if resp.status != 200:
+                        raise ValueError(f"SigningCertURL answered {resp.status}")
+                    pem = await resp.read()
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                raise ValueError(f"SigningCertURL unreachable: {exc}") from None
+            if len(self._certs) >= MAX_CACHED_CERTS:
+                self._certs.pop(next(iter(self._certs)))
+            self._certs[url] = pem
+            return pem
+
+
+async def verify_sns(
+    message: Mapping[str, Any], certs: CertificateCache, topics: frozenset[str] | None
+) -> Verdict:
+    """A signed SNS envelope: trusted certificate URL, allowed topic, valid signature."""
+    if topics is not None and message.get("TopicArn") not in topics:
+        return Verdict(False, "TopicArn not allowed by BOUNCEFLOW_SNS_TOPIC_ARNS")
+    url = message.get("SigningCertURL") or message.get("SigningCertUrl")
+    if not certs.trusted(url):
+        return Verdict(False, "SigningCertURL does not match BOUNCEFLOW_SNS_URL_PATTERN")
+    try:
+        pem = await certs.get(str(url))
+    except ValueError as exc:
+        return Verdict(False, str(exc))
+    return verify_with_certificate(message, pem)
