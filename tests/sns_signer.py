@@ -33,7 +33,7 @@ class SnsSigner:
 
     def sign(self, message: dict[str, Any], cert_url: str, version: str = "2") -> dict[str, Any]:
         signed = {**message, "SignatureVersion": version, "SigningCertURL": cert_url}
-        algorithm = hashes.SHA256() if version == "2" else hashes.SHA1()  # noqa: S303 - SNS v1 is SHA1
+        algorithm = hashes.SHA256() if version == "2" else hashes.SHA1()
         sig = self.key.sign(canonical_string(signed), padding.PKCS1v15(), algorithm)
         signed["Signature"] = base64.b64encode(sig).decode()
         return signed
