@@ -46,7 +46,8 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     processor_batch_size: int = Field(default=200, ge=1)
     processor_batch_wait_ms: int = Field(default=20, ge=0)
-    mailgun_timestamp_tolerance: int = Field(default=900, ge=1)
+    # seconds a Mailgun / SendGrid signature timestamp may differ from our clock
+    signature_tolerance: int = Field(default=900, ge=1)
     notifier_concurrency: int = Field(default=32, ge=1)
     notifier_retry_schedule: str = "5,300,1800,7200,18000,36000,36000"
     notifier_request_timeout: float = Field(default=10.0, gt=0)

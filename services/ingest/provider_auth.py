@@ -108,13 +108,23 @@ def load_sendgrid_key(b64_der: str) -> ec.EllipticCurvePublicKey:
 
 
 def verify_sendgrid(
-    key: ec.EllipticCurvePublicKey, headers: Mapping[str, str], body: bytes
+    key: ec.EllipticCurvePublicKey,
+    headers: Mapping[str, str],
+    body: bytes,
+    now: float,
+    tolerance: float,
 ) -> Verdict:
     """ECDSA P-256 / SHA-256 over timestamp header + raw body; signature is base64 DER."""
     signature = headers.get("X-Twilio-Email-Event-Webhook-Signature")
     timestamp = headers.get("X-Twilio-Email-Event-Webhook-Timestamp")
     if not signature or not timestamp:
         return Verdict(False, "missing SendGrid signature headers")
+    try:
+        age = abs(now - float(timestamp))
+    except ValueError:
+        return Verdict(False, "SendGrid timestamp is not a number")
+    if age > tolerance:
+        return Verdict(False, "SendGrid timestamp outside the tolerance window")
     try:
         key.verify(
             base64.b64decode(signature, validate=True),

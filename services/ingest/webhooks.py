@@ -78,10 +78,12 @@ async def _authenticate(request: web.Request, provider: str, body: bytes) -> Ver
             fields,
             settings.mailgun_signing_key.get_secret_value(),
             time.time(),
-            settings.mailgun_timestamp_tolerance,
+            settings.signature_tolerance,
         )
     if provider == "sendgrid" and (key := request.app[keys.PROVIDER_KEYS].sendgrid) is not None:
-        return verify_sendgrid(key, request.headers, body)
+        return verify_sendgrid(
+            key, request.headers, body, time.time(), settings.signature_tolerance
+        )
     if basic is not None:
         return Verdict(False, "authentication required", challenge=True)
     setting = {

@@ -212,3 +212,43 @@ async def test_unreachable_broker_answers_503(settings: Settings, db) -> None:
         assert (await resp.json())["error"]["code"] == "unavailable"
     finally:
         await client.close()
+
+
+async def test_sendgrid_signed_event_webhook(settings: Settings, db) -> None:
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    private = ec.generate_private_key(ec.SECP256R1())
+    der = private.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    settings = settings.model_copy(
+        update={"sendgrid_public_key": base64.b64encode(der).decode(), "webhook_basic_auth": None}
+    )
+    client = await _client(settings)
+
+    def signed(body: bytes, ts: int) -> dict[str, str]:
+        sig = private.sign(str(ts).encode() + body, ec.ECDSA(hashes.SHA256()))
+        return {
+            "Content-Type": "application/json",
+            "X-Twilio-Email-Event-Webhook-Signature": base64.b64encode(sig).decode(),
+            "X-Twilio-Email-Event-Webhook-Timestamp": str(ts),
+        }
+
+    body = b'[{"email":"a@b.io","event":"bounce","sg_event_id":"e1","timestamp":1700000000}]\r\n'
+    now = int(time.time())
+    try:
+        ok = await client.post("/api/v1/webhooks/sendgrid", data=body, headers=signed(body, now))
+        assert ok.status == 200
+        tampered = await client.post(
+            "/api/v1/webhooks/sendgrid",
+            data=body.replace(b"a@b", b"x@b"),
+            headers=signed(body, now),
+        )
+        stale = await client.post(
+            "/api/v1/webhooks/sendgrid", data=body, headers=signed(body, now - 3600)
+        )
+        assert (tampered.status, stale.status) == (401, 401)
+        assert await depth(settings) == 1
+    finally:
+        await client.close()
