@@ -12,6 +12,7 @@ from services.ingest.api_routes import add_api_routes
 from services.ingest.errors import error_envelope
 from services.ingest.provider_auth import ProviderKeys, load_sendgrid_key
 from services.ingest.publisher import Publisher
+from services.ingest.replay_guard import ReplayGuard
 from services.ingest.sns_signature import CertificateCache
 from shared.broker import Topology
 from shared.db import create_pool
@@ -51,6 +52,8 @@ def build_app(settings: Settings) -> web.Application:
     app[keys.SETTINGS] = settings
     key = settings.sendgrid_public_key
     app[keys.PROVIDER_KEYS] = ProviderKeys(sendgrid=load_sendgrid_key(key) if key else None)
+    # tokens outlive their tolerance window on both sides of our clock
+    app[keys.MAILGUN_TOKENS] = ReplayGuard(ttl=2 * settings.signature_tolerance)
     app.cleanup_ctx.extend([_database, _broker, _http_client])
     app.add_routes(webhooks.routes)
     add_api_routes(app)

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from services.ingest.provider_auth import ProviderKeys
 from services.ingest.publisher import Publisher
+from services.ingest.replay_guard import ReplayGuard
 from services.ingest.sns_signature import CertificateCache
 from shared.settings import Settings
 
@@ -16,4 +17,5 @@ POOL = web.AppKey("pool", asyncpg.Pool)
 PUBLISHER = web.AppKey("publisher", Publisher)
 HTTP_CLIENT = web.AppKey("http_client", aiohttp.ClientSession)
 SNS_CERTS = web.AppKey("sns_certs", CertificateCache)
+MAILGUN_TOKENS = web.AppKey("mailgun_tokens", ReplayGuard)
 PROVIDER_KEYS = web.AppKey("provider_keys", ProviderKeys)

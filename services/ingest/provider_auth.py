@@ -26,6 +26,7 @@ class Verdict:
     ok: bool
     reason: str = ""
     challenge: bool = False  # answer with WWW-Authenticate: Basic
+    token: str | None = None  # a Mailgun token to remember once accepted
 
 
 ACCEPTED = Verdict(True)

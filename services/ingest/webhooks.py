@@ -74,12 +74,15 @@ async def _authenticate(request: web.Request, provider: str, body: bytes) -> Ver
         return ACCEPTED
     if provider == "mailgun" and settings.mailgun_signing_key is not None:
         fields = mailgun_signature_fields(request.content_type, body)
-        return verify_mailgun(
+        verdict = verify_mailgun(
             fields,
             settings.mailgun_signing_key.get_secret_value(),
             time.time(),
             settings.signature_tolerance,
         )
+        if verdict.ok and fields is not None:
+            return Verdict(True, token=fields[1])
+        return verdict
     if provider == "sendgrid" and (key := request.app[keys.PROVIDER_KEYS].sendgrid) is not None:
         return verify_sendgrid(
             key, request.headers, body, time.time(), settings.signature_tolerance
@@ -130,6 +133,10 @@ async def receive_webhook(request: web.Request) -> web.Response:
         return error_response(400, reason)
     if provider == "ses" and (control := await handle_sns_control(request, body)) is not None:
         return control
+    guard = request.app[keys.MAILGUN_TOKENS]
+    if verdict.token is not None and guard.seen(verdict.token):
+        log.info("webhook_replay_ignored", provider=provider)
+        return web.json_response({"success": True, "data": {"duplicate": True}})
     event_id = "evt_" + uuid.uuid4().hex
     forwarded = {h: v for h in FORWARDED_HEADERS if (v := request.headers.get(h)) is not None}
     raw = RawEvent(event_id, provider, body, datetime.now(UTC), forwarded)
@@ -142,5 +149,7 @@ async def receive_webhook(request: web.Request) -> web.Response:
             "the event could not be queued; retry later",
             headers={"Retry-After": RETRY_AFTER_SECONDS},
         )
+    if verdict.token is not None:
+        guard.remember(verdict.token)
     log.debug("webhook_accepted", provider=provider, event_id=event_id, bytes=len(body))
     return web.json_response({"success": True, "data": {"event_id": event_id}})

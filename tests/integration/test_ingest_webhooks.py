@@ -133,6 +133,13 @@ async def test_mailgun_hmac(settings: Settings, db) -> None:
             data=mailgun_body(),
             headers={"Content-Type": "application/json"},
         )
+        # the same token again is answered 200 but not queued twice
+        replay = await client.post(
+            "/api/v1/webhooks/mailgun",
+            data=mailgun_body(),
+            headers={"Content-Type": "application/json"},
+        )
+        assert (await replay.json())["data"]["duplicate"] is True
         assert ok.status == 200
         for body in (mailgun_body(key="wrong"), mailgun_body(ts=int(time.time()) - 3600)):
             bad = await client.post(
