@@ -1,0 +1,152 @@
+"""Amazon SES via SNS: an SNS envelope (the SES event JSON as a string in `Message`)
+or SNS raw message delivery (the SES event itself; the id only in a header).
+
+Both SES schemas are read: identity notifications (`notificationType`) and event
+publishing (`eventType`). One canonical event per bounced, complained or
+delivered recipient; every other SES event type is dropped.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Final
+
+from services.processor.parsers._common import (
+    ParseError,
+    event,
+    first_text,
+    from_iso,
+    loads,
+    normalize_email,
+    sha256_hex,
+    text,
+)
+from shared.classification import Verdict, classify, lookup
+from shared.models import CanonicalEvent, EventKind, Source
+from shared.raw import RawEvent
+
+_SNS_CONFIRMATIONS: Final = frozenset({"SubscriptionConfirmation", "UnsubscribeConfirmation"})
+# SES category -> (object key, recipients key)
+_RECIPIENTS: Final = {
+    "bounce": ("bounce", "bouncedRecipients"),
+    "complaint": ("complaint", "complainedRecipients"),
+    "delivery": ("delivery", "recipients"),
+}
+
+
+def parse(raw: RawEvent) -> list[CanonicalEvent]:
+    """Canonical events of one SNS POST from SES ([] for SNS control messages)."""
+    doc = loads(raw.body, "ses: body")
+    if not isinstance(doc, dict):
+        raise ParseError("ses: body is not a JSON object")
+    raw_delivery = raw.headers.get("x-amz-sns-rawdelivery", "").strip().lower() == "true"
+    if raw_delivery or "eventType" in doc or "notificationType" in doc:
+        sns_id = text(raw.headers.get("x-amz-sns-message-id"))
+        return _ses_events(doc, sns_id, None, raw.body, raw)
+    if "Type" not in doc:
+        raise ParseError("ses: body is neither an SNS message nor an SES event")
+    sns_type = doc["Type"]
+    if sns_type in _SNS_CONFIRMATIONS:
+        return []  # ingest confirms subscriptions; nothing to apply
+    if sns_type != "Notification":
+        raise ParseError(f"ses: unknown SNS message Type {sns_type!r}")
+    message = doc.get("Message")
+    if not isinstance(message, str):
+        raise ParseError("ses: SNS Notification without a string Message")
+    if not message.lstrip().startswith(("{", "[")):
+        return []  # plain text, e.g. "Successfully validated SNS topic for Amazon SES..."
+    ses_event = loads(message, "ses: SNS Message")
+    if not isinstance(ses_event, dict):
+        raise ParseError("ses: SNS Message is not a JSON object")
+    sns_id = text(doc.get("MessageId")) or text(raw.headers.get("x-amz-sns-message-id"))
+    return _ses_events(ses_event, sns_id, doc.get("Timestamp"), message.encode(), raw)
+
+
+def _ses_events(
+    msg: dict[str, Any],
+    sns_id: str | None,
+    sns_time: object,
+    blob: bytes,
+    raw: RawEvent,
+) -> list[CanonicalEvent]:
+    etype = msg.get("eventType") or msg.get("notificationType")
+    if etype is None:
+        return []  # an SES message of no known schema (e.g. "{}"): nothing to apply
+    if not isinstance(etype, str):
+        raise ParseError(f"ses: eventType/notificationType is not a string: {etype!r}")
+    category = etype.lower()
+    obj_key, rcpt_key = _RECIPIENTS.get(category, ("", ""))
+    obj = msg.get(obj_key) if obj_key else None
+    if not isinstance(obj, dict):
+        if lookup(Source.SES, category).verdict is Verdict.IGNORED:
+            return []
+        raise ParseError(f"ses: {etype} event without a {obj_key!r} object")
+    qualifier = ""
+    if category == "bounce":
+        qualifier = f"{obj.get('bounceType') or ''}/{obj.get('bounceSubType') or ''}".lower()
+    recipients = obj.get(rcpt_key)
+    if not isinstance(recipients, list) or not recipients:
+        raise ParseError(f"ses: {etype} event without {rcpt_key}")
+    mail = msg.get("mail")
+    if not isinstance(mail, dict):
+        mail = {}
+    occurred_at = _occurred_at(obj, mail, sns_time, raw)
+    prefix = f"ses:{sns_id}" if sns_id else f"ses:sha256:{sha256_hex(blob)}"
+    message_id, campaign, subscriber = _mail_meta(mail)
+    if category == "complaint":
+        subtype = text(obj.get("complaintSubType")) or text(obj.get("complaintFeedbackType"))
+    else:
+        subtype = text(obj.get("bounceSubType"))
+    delivery_response = text(obj.get("smtpResponse"))
+
+    out: list[CanonicalEvent] = []
+    for i, rcpt in enumerate(recipients):
+        what = f"ses: {etype} recipient #{i}"
+        status = diagnostic = None
+        if isinstance(rcpt, dict):
+            address = rcpt.get("emailAddress")
+            status, diagnostic = text(rcpt.get("status")), text(rcpt.get("diagnosticCode"))
+        else:
+            address = rcpt
+            diagnostic = delivery_response
+        email = normalize_email(address, what)
+        c = classify(
+            Source.SES, category, qualifier, status=status, diagnostic=diagnostic, subtype=subtype
+        )
+        if c.kind is not EventKind.IGNORED:
+            out.append(
+                event(
+                    source=Source.SES,
+                    dedup_key=f"{prefix}:{email}",
+                    email=email,
+                    occurred_at=occurred_at,
+                    c=c,
+                    provider_message_id=message_id,
+                    campaign_name=campaign,
+                    subscriber_name=subscriber,
+                )
+            )
+    return out
+
+
+def _mail_meta(mail: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
+    """(mail.messageId, campaign, subscriber name) -- the last two from `mail.tags`."""
+    tags = mail.get("tags")
+    campaign = subscriber = None
+    if isinstance(tags, dict):
+        campaign = first_text(tags.get("campaign_name")) or first_text(tags.get("campaign"))
+        subscriber = first_text(tags.get("subscriber_name"))
+    return text(mail.get("messageId")), campaign, subscriber
+
+
+def _occurred_at(
+    obj: dict[str, Any], mail: dict[str, Any], sns_time: object, raw: RawEvent
+) -> datetime:
+    for value, where in (
+        (obj.get("timestamp"), "event timestamp"),
+        (mail.get("timestamp"), "mail.timestamp"),
+        (sns_time, "SNS Timestamp"),
+    ):
+        if value:
+            return from_iso(value, f"ses: {where}")
+    return raw.received_at
