@@ -1,0 +1,74 @@
+"""`bounceflow notifier`: build resources, relay the outbox and deliver until stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+import structlog
+
+from services.notifier.app import resources
+from services.notifier.dispatcher import Dispatcher
+from services.notifier.relay import Relay
+from services.runtime import new_event_loop
+from shared.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+# Seconds the loops get to wind down after stop before they are cancelled (SIGTERM allows 10).
+SHUTDOWN_TIMEOUT = 9.0
+
+
+async def serve(settings: Settings, stop: asyncio.Event) -> None:
+    """Relay and deliver until `stop` is set, then shut down cleanly.
+
+    On stop nothing new is claimed; in-flight requests get up to 8 s to finish
+    and the leases of any still unfinished are released, so the whole shutdown
+    fits in the 10 s a SIGTERM allows. If either loop crashes, the other is
+    stopped the same way and the error is raised.
+    """
+    async with resources(settings) as res:
+        dispatcher = Dispatcher(res)
+        relay = Relay(res, on_queued=dispatcher.wake.set)
+        workers = [
+            asyncio.create_task(relay.run(), name="notifier-relay"),
+            asyncio.create_task(dispatcher.run(), name="notifier-dispatcher"),
+        ]
+        stopped = asyncio.create_task(stop.wait(), name="notifier-stop")
+        log.info("notifier_started", concurrency=settings.notifier_concurrency)
+        try:
+            await asyncio.wait([stopped, *workers], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            relay.stop()
+            dispatcher.stop()
+            stopped.cancel()
+            # the dispatcher bounds its own drain; this bounds a database that stopped answering
+            _, late = await asyncio.wait(workers, timeout=SHUTDOWN_TIMEOUT)
+            for task in late:
+                log.warning("notifier_shutdown_forced", task=task.get_name())
+                task.cancel()
+            results = await asyncio.gather(*workers, stopped, return_exceptions=True)
+        log.info("notifier_stopped")
+        for result in results[: len(workers)]:
+            if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
+                raise result
+
+
+def main(settings: Settings) -> None:
+    """Run the notifier until SIGTERM/SIGINT; the caller has configured logging."""
+
+    async def with_signals() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await serve(settings, stop)
+
+    with asyncio.Runner(loop_factory=new_event_loop) as runner:
+        runner.run(with_signals())
+
+
+if __name__ == "__main__":
+    from services.cli import main as cli_main
+
+    cli_main(["notifier"])
