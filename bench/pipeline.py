@@ -23,9 +23,9 @@ import asyncpg
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.payloads import MAILGUN_KEY, stream
-from demo.processes import Service, free_port, run_cli, service_env, wait_ready
+from demo.processes import Service, basic_auth, free_port, run_cli, service_env, wait_ready
 
-AUTH = aiohttp.BasicAuth("bench", "bench")
+AUTH = basic_auth("bench", "bench")
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -56,7 +56,9 @@ class Load:
     async def one(self) -> None:
         provider, body, headers, events = next(self.payloads)
         async with self.session.post(
-            f"{self.url}/api/v1/webhooks/{provider}", data=body, headers=headers, auth=AUTH
+            f"{self.url}/api/v1/webhooks/{provider}",
+            data=body,
+            headers={**headers, "Authorization": AUTH},
         ) as resp:
             if resp.status != 200:
                 self.refused += 1

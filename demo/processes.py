@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import os
 import signal
@@ -17,6 +18,11 @@ from typing import IO
 import aiohttp
 
 SERVICES = ("ingest", "processor", "notifier")
+
+
+def basic_auth(user: str, password: str) -> str:
+    """An `Authorization: Basic` header value."""
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
 def free_port() -> int:

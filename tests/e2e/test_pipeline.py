@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import asyncio
 
-import aiohttp
 import asyncpg
 import pytest
 
+from demo.processes import basic_auth
 from tests.e2e.conftest import BASIC, Stack
 from tests.helpers import wait_for
 from tests.provider_fixtures import fixture_request
@@ -31,7 +31,6 @@ async def post_fixture(stack: Stack, provider: str, name: str) -> int:
         f"{stack.base_url}/api/v1/webhooks/{provider}",
         data=body,
         headers=headers,
-        auth=aiohttp.BasicAuth(*BASIC),
     ) as resp:
         return resp.status
 
@@ -83,8 +82,7 @@ async def test_processor_sigkill_with_unacked_messages_applies_everything_once(
             stack.http.post(
                 f"{stack.base_url}/api/v1/webhooks/sendgrid",
                 data=body,
-                headers={"Content-Type": "application/json"},
-                auth=aiohttp.BasicAuth(*BASIC),
+                headers={"Content-Type": "application/json", "Authorization": basic_auth(*BASIC)},
             ) as resp,
         ):
             return resp.status
