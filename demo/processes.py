@@ -49,6 +49,7 @@ class Service:
     _log: IO[bytes] | None = field(default=None, repr=False)
 
     def start(self) -> None:
+        self._close_log()
         self._log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "services.cli", self.name],
@@ -62,6 +63,7 @@ class Service:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait(10)
+        self._close_log()
 
     def stop(self, timeout: float = 15) -> int | None:
         """SIGTERM, then wait; returns the exit code (SIGKILL after `timeout`)."""
@@ -74,10 +76,13 @@ class Service:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
-        if self._log:
+        self._close_log()
+        return self.proc.returncode
+
+    def _close_log(self) -> None:
+        if self._log is not None:
             self._log.close()
             self._log = None
-        return self.proc.returncode
 
     @property
     def pid(self) -> int:

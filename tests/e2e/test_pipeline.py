@@ -30,7 +30,7 @@ async def post_fixture(stack: Stack, provider: str, name: str) -> int:
     async with stack.http.post(
         f"{stack.base_url}/api/v1/webhooks/{provider}",
         data=body,
-        headers=headers,
+        headers={**headers, "Authorization": basic_auth(*BASIC)},
     ) as resp:
         return resp.status
 
