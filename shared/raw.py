@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 # Request headers the processor needs for parsing and dedup (lower-case).
 FORWARDED_HEADERS = (
@@ -31,9 +32,9 @@ class RawEvent:
     received_at: datetime
     headers: Mapping[str, str] = field(default_factory=dict)
 
-    def amqp_headers(self) -> dict[str, str]:
-        """AMQP header table for this event (all strings)."""
-        table = {f"h-{k}": v for k, v in self.headers.items()}
+    def amqp_headers(self) -> dict[str, Any]:
+        """AMQP header table for this event (all values strings)."""
+        table: dict[str, Any] = {f"h-{k}": v for k, v in self.headers.items()}
         table["provider"] = self.provider
         table["received-at"] = self.received_at.isoformat()
         return table

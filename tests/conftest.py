@@ -62,7 +62,7 @@ def base_settings(database_url: str, amqp_prefix: str, infra: Servers) -> Settin
         sendgrid_public_key=None,
         webhook_basic_auth="provider:s3cret",
         allow_private_endpoints=True,
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
     )
 
 

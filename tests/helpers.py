@@ -46,7 +46,7 @@ async def drain(
     amqp_url: str, queue: str, limit: int = 1000
 ) -> list[aio_pika.abc.AbstractIncomingMessage]:
     """Take (and ack) up to `limit` messages from `queue`."""
-    got = []
+    got: list[aio_pika.abc.AbstractIncomingMessage] = []
     conn = await aio_pika.connect(amqp_url)
     async with conn:
         ch = await conn.channel()

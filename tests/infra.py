@@ -50,8 +50,8 @@ def _admin_url(url: str) -> str:
 @contextlib.contextmanager
 def servers() -> Iterator[Servers]:
     if not docker_available():
-        pg = os.environ.get("BOUNCEFLOW_DATABASE_URL", LOCAL_PG)
-        yield Servers(_admin_url(pg), os.environ.get("BOUNCEFLOW_AMQP_URL", LOCAL_AMQP))
+        pg_url = os.environ.get("BOUNCEFLOW_DATABASE_URL", LOCAL_PG)
+        yield Servers(_admin_url(pg_url), os.environ.get("BOUNCEFLOW_AMQP_URL", LOCAL_AMQP))
         return
     from testcontainers.postgres import PostgresContainer
     from testcontainers.rabbitmq import RabbitMqContainer

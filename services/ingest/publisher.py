@@ -79,7 +79,7 @@ class Publisher:
         message = aio_pika.Message(
             raw.body,
             message_id=raw.event_id,
-            headers=raw.amqp_headers(),  # type: ignore[arg-type]
+            headers=raw.amqp_headers(),
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
             content_type="application/octet-stream",
         )

@@ -33,6 +33,7 @@ async def test_hard_bounce_sets_bounced_and_writes_one_webhook(db: asyncpg.Pool)
         result = await apply_events(conn, [rec("k1", HistoryKind.HARD, 1)], threshold=3)
     assert list(result.inserted) == ["k1"]
     sub = await db.fetchrow("SELECT * FROM subscribers WHERE email = 'a@example.com'")
+    assert sub is not None
     assert sub["status"] == "bounced"
     assert sub["bounce_count"] == 1
     kinds = [r["event_type"] for r in await db.fetch("SELECT event_type FROM outbox ORDER BY id")]
@@ -59,6 +60,7 @@ async def test_late_delivery_reverts_streak_bounce(db: asyncpg.Pool) -> None:
         assert await conn.fetchval("SELECT status FROM subscribers") == Status.BOUNCED
         await apply_events(conn, [rec("d", HistoryKind.DELIVERY, 2)], threshold=3)
     row = await db.fetchrow("SELECT status, soft_streak FROM subscribers")
+    assert row is not None
     assert (row["status"], row["soft_streak"]) == ("active", 2)
     changes = await db.fetch(
         "SELECT payload FROM outbox WHERE event_type='subscriber.status_changed' ORDER BY id"

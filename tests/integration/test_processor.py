@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from typing import Any
 from datetime import UTC, datetime
 
 import aio_pika
@@ -27,7 +28,8 @@ from tests.provider_fixtures import fixture_request
 
 BASIC = "Basic " + base64.b64encode(b"provider:s3cret").decode()
 
-Runner = Callable[[Callable[[Settings, asyncio.Event], Awaitable[None]]], Awaitable[None]]
+Serve = Callable[[Settings, asyncio.Event], Coroutine[Any, Any, None]]
+Runner = Callable[[Serve], Awaitable[None]]
 
 
 @pytest.fixture
@@ -35,7 +37,7 @@ async def run_service(settings: Settings) -> AsyncIterator[Runner]:
     """Start in-process services; all are stopped (SIGTERM-like) at teardown."""
     running: list[tuple[asyncio.Event, asyncio.Task[None]]] = []
 
-    async def start(serve: Callable[[Settings, asyncio.Event], Awaitable[None]]) -> None:
+    async def start(serve: Serve) -> None:
         stop = asyncio.Event()
         running.append((stop, asyncio.create_task(serve(settings, stop))))
 
@@ -138,7 +140,7 @@ async def test_poison_messages_are_dead_lettered_and_do_not_block(
         await exchange.publish(
             aio_pika.Message(garbage.body, message_id="evt_bad", headers=garbage.amqp_headers()),
             "raw",
-        )  # type: ignore[arg-type]
+        )
         await exchange.publish(
             aio_pika.Message(b"no headers at all", message_id="evt_nohdr"), "raw"
         )
