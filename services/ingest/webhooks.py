@@ -151,5 +151,5 @@ async def receive_webhook(request: web.Request) -> web.Response:
         )
     if verdict.token is not None:
         guard.remember(verdict.token)
-    log.debug("webhook_accepted", provider=provider, event_id=event_id, bytes=len(body))
+    log.info("webhook_accepted", provider=provider, event_id=event_id, bytes=len(body))
     return web.json_response({"success": True, "data": {"event_id": event_id}})

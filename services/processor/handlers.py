@@ -90,7 +90,7 @@ async def handle_batch(res: Resources, messages: Sequence[AbstractIncomingMessag
     last = max(parsed, key=lambda p: p.message.delivery_tag or 0)
     await last.message.ack(multiple=True)
     for p in parsed:
-        log.debug("event_applied", event_id=p.message.message_id, events=len(p.records))
+        log.info("event_applied", event_id=p.message.message_id, events=len(p.records))
     return len(result.inserted)
 
 
