@@ -2,6 +2,8 @@
 
 Used for messages that can never succeed (unparseable, rejected by the
 database); they keep their body and headers and gain `x-bounceflow-error`.
+Publishing ourselves (rather than rejecting into the queue's dead-letter
+exchange) is what lets the reason travel with the message.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ MAX_REASON = 1000  # characters kept of the error text
 
 
 async def dead_letter(res: Resources, message: AbstractIncomingMessage, reason: str) -> None:
-    """Move `message` to the dead-letter queue with `reason`; ack it only once confirmed."""
+    """Copy `message` to the dead-letter queue with `reason`; returns once confirmed.
+
+    The caller then acks the original (through its AckTracker)."""
     headers = dict(message.headers)
     headers["x-bounceflow-error"] = reason[:MAX_REASON]
     await res.broker.dead_exchange.publish(
@@ -32,5 +36,4 @@ async def dead_letter(res: Resources, message: AbstractIncomingMessage, reason: 
         ),
         RAW_ROUTING_KEY,
     )
-    await message.ack()
     log.warning("dead_lettered", event_id=message.message_id, reason=reason[:200])

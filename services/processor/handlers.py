@@ -2,9 +2,9 @@
 
 Outcomes for each raw message of a batch:
 - parsed and applied (or already applied: dedup)  -> ack, after the commit;
-- unparseable                                      -> dead-letter with the reason;
-- the database rejects its events (bad data)       -> dead-letter with the reason;
-- the database is unreachable / deadlock           -> nack with requeue: the broker
+- unparseable                                      -> dead-letter with the reason, ack;
+- the database rejects its events (bad data)       -> dead-letter with the reason, ack;
+- the database is unreachable / conflicts persist  -> nack with requeue: the broker
   redelivers it, and after `delivery_limit` tries dead-letters it.
 Nothing is acked before the transaction that applied it committed.
 """
@@ -18,6 +18,7 @@ import asyncpg
 import structlog
 from aio_pika.abc import AbstractIncomingMessage
 
+from services.processor.acks import AckTracker
 from services.processor.app import Resources
 from services.processor.deadletter import dead_letter
 from services.processor.parsers import ParseError, parse
@@ -60,47 +61,55 @@ async def _apply(res: Resources, records: Sequence[EventRecord]) -> ApplyResult:
     raise AssertionError("unreachable")
 
 
-async def handle_batch(res: Resources, messages: Sequence[AbstractIncomingMessage]) -> int:
-    """Apply a batch of raw messages in one transaction; returns the events applied."""
+async def _reject(
+    res: Resources, acks: AckTracker, message: AbstractIncomingMessage, why: str
+) -> None:
+    await dead_letter(res, message, why)
+    await acks.ack([message])
+
+
+async def _parse_all(
+    res: Resources, acks: AckTracker, messages: Sequence[AbstractIncomingMessage]
+) -> list[Parsed]:
     parsed: list[Parsed] = []
     for message in messages:
         try:
             parsed.append(_parse(message))
         except (ParseError, ValueError) as exc:
-            await dead_letter(res, message, f"unparseable: {exc}")
+            await _reject(res, acks, message, f"unparseable: {exc}")
+        except Exception as exc:  # a parser bug must not crash-loop the queue
+            log.exception("parser_bug", event_id=message.message_id)
+            await _reject(res, acks, message, f"parser error: {exc!r}")
+    return parsed
+
+
+async def handle_batch(
+    res: Resources, acks: AckTracker, messages: Sequence[AbstractIncomingMessage]
+) -> int:
+    """Apply a batch of raw messages in one transaction; returns the events applied."""
+    parsed = await _parse_all(res, acks, messages)
     if not parsed:
         return 0
     try:
         result = await _apply(res, [r for p in parsed for r in p.records])
+    except _RETRYABLE as exc:
+        log.warning("conflict_retry_exhausted", error=str(exc), batch=len(parsed))
+        await acks.nack([p.message for p in parsed])
+        return 0
     except asyncpg.PostgresError as exc:
-        if isinstance(exc, _RETRYABLE) or len(parsed) == 1:
-            return await _isolate_failure(res, parsed, exc)
+        if len(parsed) == 1:
+            await _reject(res, acks, parsed[0].message, f"rejected by the database: {exc}")
+            return 0
         # one bad event must not sink its batch: apply each message on its own
         applied = 0
         for p in parsed:
-            applied += await handle_batch(res, [p.message])
+            applied += await handle_batch(res, acks, [p.message])
         return applied
     except (OSError, asyncpg.InterfaceError) as exc:
         log.error("database_unavailable", error=str(exc), batch=len(parsed))
-        for p in parsed:
-            await p.message.nack(requeue=True)
+        await acks.nack([p.message for p in parsed])
         return 0
-    # every message of `parsed` is now applied; ack them all at once (they are the
-    # lowest outstanding tags of this channel, so multiple=True covers exactly them)
-    last = max(parsed, key=lambda p: p.message.delivery_tag or 0)
-    await last.message.ack(multiple=True)
+    await acks.ack(p.message for p in parsed)
     for p in parsed:
         log.info("event_applied", event_id=p.message.message_id, events=len(p.records))
     return len(result.inserted)
-
-
-async def _isolate_failure(
-    res: Resources, parsed: Sequence[Parsed], exc: asyncpg.PostgresError
-) -> int:
-    if isinstance(exc, _RETRYABLE):
-        log.warning("conflict_retry_exhausted", error=str(exc), batch=len(parsed))
-        for p in parsed:
-            await p.message.nack(requeue=True)
-        return 0
-    await dead_letter(res, parsed[0].message, f"rejected by the database: {exc}")
-    return 0
