@@ -1,13 +1,14 @@
 """Bounce classification: provider fields -> canonical kind, as one auditable table.
 
 Pure and table-driven. A parser names the provider's *category* (SES
-`eventType`/`notificationType`, Mailgun `event`, SendGrid `event`), a *qualifier*
-(SES `bounceType/bounceSubType`, Mailgun `severity/reason` or legacy `reason`,
-SendGrid bounce `type` or dropped `reason`) and the provider's code; `RULES` below maps
-them to a verdict. The provider's own category decides first; RFC 3463 enhanced
-status codes (5.x.x permanent, 4.x.x transient) decide where the provider leaves
-it open (verdict BY_CODE), and promote a provider "transient" to hard when the
-code says the address does not exist (5.1.1, 5.1.2, 5.1.10, 5.4.4).
+`eventType`/`notificationType`, Mailgun `event`, SendGrid `event`, a DSN's `Action`),
+a *qualifier* (SES `bounceType/bounceSubType`, Mailgun `severity/reason` or legacy
+`reason`, SendGrid bounce `type` or dropped `reason`, an ARF `Feedback-Type`) and the
+provider's code; `RULES` below maps them to a verdict. The provider's own category
+decides first; RFC 3463 enhanced status codes (5.x.x permanent, 4.x.x transient)
+decide where the provider leaves it open (verdict BY_CODE; BY_STATUS for raw DSNs),
+and promote a provider "transient" to hard when the code says the address does not
+exist (5.1.1, 5.1.2, 5.1.10, 5.4.4).
 
 Lookup: the most specific row wins. Rows naming a code beat rows that do not;
 then the full qualifier beats its part before "/" (SES "transient/general" ->
@@ -44,6 +45,10 @@ class Verdict(StrEnum):
     # RFC 3463 class of the enhanced code (5 -> hard, 4 -> soft), else the RFC 5321
     # class of the SMTP reply code (5xx -> hard, 4xx -> soft), else soft
     BY_CODE = "by-code"
+    # BY_CODE for raw DSNs, where the status code is the only signal: hard when it says
+    # the address is gone (ADDRESS_GONE); soft when it is about this message, not the
+    # address (MESSAGE_LEVEL: mailbox full, size, content, policy); else BY_CODE
+    BY_STATUS = "by-status"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +64,10 @@ class Rule:
 
 
 # fmt: off
-_SES, _MG, _SG = Source.SES, Source.MAILGUN, Source.SENDGRID
+_SES, _MG, _SG, _DSN = Source.SES, Source.MAILGUN, Source.SENDGRID, Source.DSN
 HARD, SOFT, COMPLAINT, DELIVERY = Verdict.HARD, Verdict.SOFT, Verdict.COMPLAINT, Verdict.DELIVERY
 IGNORED, TRANSIENT, BY_CODE = Verdict.IGNORED, Verdict.TRANSIENT, Verdict.BY_CODE
+BY_STATUS = Verdict.BY_STATUS
 TRANSIENT_OR_AUTOREPLY = Verdict.TRANSIENT_OR_AUTOREPLY
 
 RULES: Final[tuple[Rule, ...]] = (
@@ -152,6 +158,39 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule(_SG, "spamreport", ANY, ANY, COMPLAINT, "SendGrid spam report"),
     Rule(_SG, "delivered", ANY, ANY, DELIVERY, "SendGrid delivery"),
     # processed, open, click, unsubscribe, group_unsubscribe, group_resubscribe: no row
+
+    # ---- Raw messages (services/processor/parsers/dsn.py). RFC 3464 DSN: category =
+    #      per-recipient `Action` ("error" read as "failed"), status = `Status`.
+    Rule(_DSN, "failed", ANY, ANY, BY_STATUS,
+         "DSN Action: failed: RFC 3463 Status decides (5.x.x hard, 4.x.x e.g. 4.4.7 "
+         "expired soft); mailbox full / message-level codes soft"),
+    Rule(_DSN, "delayed", ANY, ANY, IGNORED,
+         "DSN Action: delayed: the MTA still retries; a 'failed' DSN follows if it gives up"),
+    Rule(_DSN, "delivered", ANY, ANY, IGNORED,
+         "DSN Action: delivered (NOTIFY=SUCCESS receipt): not a bounce"),
+    Rule(_DSN, "relayed", ANY, ANY, IGNORED,
+         "DSN Action: relayed to a non-DSN system: no outcome yet"),
+    Rule(_DSN, "expanded", ANY, ANY, IGNORED,
+         "DSN Action: expanded (alias/list): delivered onwards, not a bounce"),
+    #      RFC 5965 ARF: category "feedback", qualifier = Feedback-Type.
+    Rule(_DSN, "feedback", "abuse", ANY, COMPLAINT,
+         "ARF abuse: the recipient reported the message as spam"),
+    Rule(_DSN, "feedback", "fraud", ANY, COMPLAINT,
+         "ARF fraud: the recipient reported it as fraud / phishing"),
+    Rule(_DSN, "feedback", "virus", ANY, IGNORED,
+         "ARF virus: the receiver found malware; about the message, not the recipient's wish"),
+    Rule(_DSN, "feedback", "auth-failure", ANY, IGNORED,
+         "RFC 6591 auth-failure: SPF/DKIM/DMARC report about the sending domain"),
+    Rule(_DSN, "feedback", "not-spam", ANY, IGNORED,
+         "RFC 6430 not-spam: the recipient says the message is wanted"),
+    Rule(_DSN, "feedback", ANY, ANY, COMPLAINT,
+         "ARF other / unknown type (RFC 5965: read unknown types as 'other'): a complaint"),
+    #      Non-standard bounces read by flufl.bounce (addresses only); qualifier = its
+    #      verdict; the status code, if any, is taken from the bounce text.
+    Rule(_DSN, "unstructured", "permanent", ANY, BY_STATUS,
+         "flufl.bounce permanent failure: the code in the text decides, else soft"),
+    Rule(_DSN, "unstructured", ANY, ANY, IGNORED,
+         "flufl.bounce temporary failure (a delay warning): the MTA still retries"),
 )
 # fmt: on
 
@@ -159,6 +198,12 @@ RULES: Final[tuple[Rule, ...]] = (
 # 5.1.1 bad destination mailbox, 5.1.2 bad destination system (no such domain),
 # 5.1.10 null MX (RFC 7505), 5.4.4 unable to route. Hard even under a "transient" label.
 ADDRESS_GONE: Final = frozenset({"5.1.1", "5.1.2", "5.1.10", "5.4.4"})
+# RFC 3463 codes about the message or the sender, not the address (BY_STATUS -> soft):
+# X.2.2 mailbox full ("should be used as a persistent transient failure"), X.2.3 / X.3.4
+# message too long / too big, X.6.* media / content, X.7.* security / policy (spam blocks,
+# DMARC rejections). A repeated soft bounce still turns the address bounced (threshold).
+MESSAGE_LEVEL_DETAIL: Final = frozenset({"2.2", "2.3", "3.4"})
+MESSAGE_LEVEL_SUBJECT: Final = frozenset({"6", "7"})
 
 _NO_RULE: Final = Rule(_SES, "", ANY, ANY, IGNORED, "no row: not an event that matters")
 _INDEX: Final[dict[tuple[Source, str, str, str], Rule]] = {
@@ -260,6 +305,16 @@ def _by_code(enhanced: str | None, smtp: str | None) -> EventKind:
     return EventKind.SOFT
 
 
+def _by_status(enhanced: str | None, smtp: str | None) -> EventKind:
+    if enhanced in ADDRESS_GONE:
+        return EventKind.HARD
+    if enhanced:
+        _, subject, detail = enhanced.split(".")
+        if subject in MESSAGE_LEVEL_SUBJECT or f"{subject}.{detail}" in MESSAGE_LEVEL_DETAIL:
+            return EventKind.SOFT
+    return _by_code(enhanced, smtp)
+
+
 def _resolve(
     verdict: Verdict, enhanced: str | None, smtp: str | None, diagnostic: str | None
 ) -> EventKind:
@@ -268,6 +323,8 @@ def _resolve(
         return fixed
     if verdict is Verdict.BY_CODE:
         return _by_code(enhanced, smtp)
+    if verdict is Verdict.BY_STATUS:
+        return _by_status(enhanced, smtp)
     # TRANSIENT / TRANSIENT_OR_AUTOREPLY
     if diagnostic and _AUTOREPLY.search(diagnostic):
         return EventKind.IGNORED

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     processor_batch_size: int = Field(default=200, ge=1)
     processor_batch_wait_ms: int = Field(default=20, ge=0)
+    # provider tag / custom-variable names read as the bounce log's campaign and subscriber name
+    campaign_keys: str = "campaign_name,campaign"
+    subscriber_name_keys: str = "subscriber_name,name"
     # seconds a Mailgun / SendGrid signature timestamp may differ from our clock
     signature_tolerance: int = Field(default=900, ge=1)
     notifier_concurrency: int = Field(default=32, ge=1)

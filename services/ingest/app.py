@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
-from services.ingest import keys, webhooks
+from services.ingest import keys, webhook_dsn, webhooks
 from services.ingest.api_routes import add_api_routes
 from services.ingest.errors import error_envelope
 from services.ingest.provider_auth import ProviderKeys, load_sendgrid_key
@@ -55,6 +55,7 @@ def build_app(settings: Settings) -> web.Application:
     # tokens outlive their tolerance window on both sides of our clock
     app[keys.MAILGUN_TOKENS] = ReplayGuard(ttl=2 * settings.signature_tolerance)
     app.cleanup_ctx.extend([_database, _broker, _http_client])
+    app.add_routes(webhook_dsn.routes)  # before the generic /webhooks/{provider}
     app.add_routes(webhooks.routes)
     add_api_routes(app)
     return app

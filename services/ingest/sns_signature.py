@@ -50,19 +50,33 @@ def canonical_string(message: Mapping[str, Any]) -> bytes:
     return "".join(parts).encode()
 
 
+def signing_key(cert_pem: bytes) -> rsa.RSAPublicKey:
+    """The RSA public key of an SNS signing certificate; ValueError if it has none."""
+    key = x509.load_pem_x509_certificate(cert_pem).public_key()
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise ValueError("SNS certificate has no RSA key")
+    return key
+
+
 def verify_with_certificate(message: Mapping[str, Any], cert_pem: bytes) -> Verdict:
-    """Check `message`'s Signature against the certificate's RSA key."""
+    """Check `message`'s Signature against the certificate in `cert_pem`."""
+    try:
+        key = signing_key(cert_pem)
+    except ValueError as exc:
+        return Verdict(False, f"SNS certificate unreadable: {exc}")
+    return verify_signature(message, key)
+
+
+def verify_signature(message: Mapping[str, Any], key: rsa.RSAPublicKey) -> Verdict:
+    """Check `message`'s Signature (SHA1withRSA or SHA256withRSA) against `key`."""
     algorithm = _HASHES.get(str(message.get("SignatureVersion")))
     if algorithm is None:
         return Verdict(False, "unsupported SNS SignatureVersion")
     try:
         signature = base64.b64decode(str(message.get("Signature", "")), validate=True)
         data = canonical_string(message)
-        key = x509.load_pem_x509_certificate(cert_pem).public_key()
     except (binascii.Error, ValueError) as exc:
         return Verdict(False, f"SNS signature unreadable: {exc}")
-    if not isinstance(key, rsa.RSAPublicKey):
-        return Verdict(False, "SNS certificate has no RSA key")
     try:
         key.verify(signature, data, padding.PKCS1v15(), algorithm())
     except InvalidSignature:
@@ -71,19 +85,20 @@ def verify_with_certificate(message: Mapping[str, Any], cert_pem: bytes) -> Verd
 
 
 class CertificateCache:
-    """Signing certificates by URL, fetched once, only from URLs matching the pattern."""
+    """Signing keys by certificate URL, fetched and parsed once, only from URLs matching
+    the pattern."""
 
     def __init__(self, session: aiohttp.ClientSession, url_pattern: str) -> None:
         self._session = session
         self._pattern = re.compile(url_pattern)
-        self._certs: dict[str, bytes] = {}
+        self._certs: dict[str, rsa.RSAPublicKey] = {}
         self._lock = asyncio.Lock()
 
     def trusted(self, url: object) -> bool:
         return isinstance(url, str) and self._pattern.match(url) is not None
 
-    async def get(self, url: str) -> bytes:
-        """The PEM at `url`; raises ValueError when untrusted or unreadable."""
+    async def get(self, url: str) -> rsa.RSAPublicKey:
+        """The signing key of the certificate at `url`; ValueError when untrusted or unreadable."""
         if not self.trusted(url):
             raise ValueError("SigningCertURL does not match BOUNCEFLOW_SNS_URL_PATTERN")
         if (cert := self._certs.get(url)) is not None:
@@ -98,10 +113,11 @@ class CertificateCache:
                     pem = await resp.read()
             except (aiohttp.ClientError, TimeoutError) as exc:
                 raise ValueError(f"SigningCertURL unreachable: {exc}") from None
+            key = signing_key(pem)
             if len(self._certs) >= MAX_CACHED_CERTS:
                 self._certs.pop(next(iter(self._certs)))
-            self._certs[url] = pem
-            return pem
+            self._certs[url] = key
+            return key
 
 
 async def verify_sns(
@@ -114,7 +130,7 @@ async def verify_sns(
     if not certs.trusted(url):
         return Verdict(False, "SigningCertURL does not match BOUNCEFLOW_SNS_URL_PATTERN")
     try:
-        pem = await certs.get(str(url))
+        key = await certs.get(str(url))
     except ValueError as exc:
         return Verdict(False, str(exc))
-    return verify_with_certificate(message, pem)
+    return verify_signature(message, key)

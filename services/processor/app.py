@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import asyncpg
 from aio_pika.abc import AbstractChannel, AbstractRobustConnection
 
+from services.processor.parsers import MetadataKeys
 from shared.broker import Declared, Topology, connect, declare
 from shared.db import create_pool
 from shared.settings import Settings
@@ -21,6 +22,7 @@ class Resources:
     connection: AbstractRobustConnection
     channel: AbstractChannel
     broker: Declared
+    metadata_keys: MetadataKeys
 
 
 @contextlib.asynccontextmanager
@@ -38,7 +40,8 @@ async def resources(settings: Settings) -> AsyncIterator[Resources]:
                 settings.amqp_prefix, settings.raw_queue_max_length, settings.delivery_limit
             )
             declared = await declare(channel, topology)
-            yield Resources(settings, pool, connection, channel, declared)
+            keys = MetadataKeys.from_csv(settings.campaign_keys, settings.subscriber_name_keys)
+            yield Resources(settings, pool, connection, channel, declared, keys)
         finally:
             await connection.close()
     finally:

@@ -21,7 +21,7 @@ from aio_pika.abc import AbstractIncomingMessage
 from services.processor.acks import AckTracker
 from services.processor.app import Resources
 from services.processor.deadletter import dead_letter
-from services.processor.parsers import ParseError, parse
+from services.processor.parsers import MetadataKeys, ParseError, parse
 from shared.ledger import ApplyResult, EventRecord, apply_events
 from shared.models import EventKind
 from shared.raw import RawEvent
@@ -39,9 +39,9 @@ class Parsed:
     records: list[EventRecord]
 
 
-def _parse(message: AbstractIncomingMessage) -> Parsed:
+def _parse(message: AbstractIncomingMessage, keys: MetadataKeys) -> Parsed:
     raw = RawEvent.from_amqp(message.message_id, message.headers, message.body)
-    events = parse(raw)
+    events = parse(raw, keys)
     records = [
         EventRecord.from_canonical(e, raw.event_id)
         for e in events
@@ -74,7 +74,7 @@ async def _parse_all(
     parsed: list[Parsed] = []
     for message in messages:
         try:
-            parsed.append(_parse(message))
+            parsed.append(_parse(message, res.metadata_keys))
         except (ParseError, ValueError) as exc:
             await _reject(res, acks, message, f"unparseable: {exc}")
         except Exception as exc:  # a parser bug must not crash-loop the queue

@@ -596,7 +596,7 @@ def test_unknown_provider() -> None:
 
 
 def test_unexpected_exceptions_become_parse_errors(monkeypatch: pytest.MonkeyPatch) -> None:
-    def boom(_raw: RawEvent) -> list[CanonicalEvent]:
+    def boom(_raw: RawEvent, _keys: object = None) -> list[CanonicalEvent]:
         raise KeyError("surprise")
 
     monkeypatch.setitem(parsers_pkg._PARSERS, "sendgrid", boom)

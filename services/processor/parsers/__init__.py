@@ -2,9 +2,10 @@
 
 Pure functions (no I/O, no clock). `parse` returns only hard, soft, complaint and
 delivery events; everything a provider sends that is not one of those (opens,
-clicks, sends, delays, SNS control messages) yields nothing. What is unreadable
-raises `ParseError` with a human reason, and nothing else ever escapes.
-Classification rules live in `shared.classification`.
+clicks, sends, delays, SNS control messages, auto-replies) yields nothing. What is
+unreadable raises `ParseError` with a human reason, and nothing else ever escapes.
+Classification rules live in `shared.classification`; which provider tags carry the
+campaign and subscriber name is a `MetadataKeys` (settings).
 """
 
 from __future__ import annotations
@@ -12,23 +13,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final
 
-from services.processor.parsers import mailgun, sendgrid, ses
-from services.processor.parsers._common import ParseError
+from services.processor.parsers import dsn, mailgun, sendgrid, ses
+from services.processor.parsers._common import DEFAULT_KEYS, MetadataKeys, ParseError
 from shared.models import CanonicalEvent
 from shared.raw import RawEvent
 
-__all__ = ["ParseError", "parse"]
+__all__ = ["DEFAULT_KEYS", "MetadataKeys", "ParseError", "parse"]
 
-_PARSERS: Final[dict[str, Callable[[RawEvent], list[CanonicalEvent]]]] = {
+_PARSERS: Final[dict[str, Callable[[RawEvent, MetadataKeys], list[CanonicalEvent]]]] = {
     "ses": ses.parse,
     "mailgun": mailgun.parse,
     "sendgrid": sendgrid.parse,
+    "dsn": dsn.parse,
 }
 
 
-def parse(raw: RawEvent) -> list[CanonicalEvent]:
+def parse(raw: RawEvent, keys: MetadataKeys = DEFAULT_KEYS) -> list[CanonicalEvent]:
     """The canonical events of `raw`, dispatched on `raw.provider`.
 
+    `keys` names the tags / custom variables read as campaign and subscriber name.
     Raises ParseError (and only ParseError) when the provider is unknown or the
     request cannot be read.
     """
@@ -36,7 +39,7 @@ def parse(raw: RawEvent) -> list[CanonicalEvent]:
     if parser is None:
         raise ParseError(f"unknown provider {raw.provider!r}")
     try:
-        return parser(raw)
+        return parser(raw, keys)
     except ParseError:
         raise
     except Exception as exc:  # the contract: a bad payload is a ParseError, whatever broke

@@ -1,9 +1,11 @@
-"""Helpers shared by the provider parsers: JSON, addresses, times, event building."""
+"""Helpers shared by the provider parsers: JSON, addresses, times, metadata, events."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -23,6 +25,51 @@ class ParseError(Exception):
     """The raw event cannot be read; the message says why, for a human."""
 
 
+@dataclass(frozen=True, slots=True)
+class MetadataKeys:
+    """Tag / custom-variable names that carry the bounce log's metadata, in priority order.
+
+    SES `mail.tags`, Mailgun `user-variables` (legacy: form fields), SendGrid custom
+    args and, for raw bounce messages, headers of the original message (`X-<key>` too).
+    Names match case-insensitively with "_" and "-" alike ("campaign_name" finds
+    "Campaign-Name"). Settings: BOUNCEFLOW_CAMPAIGN_KEYS, BOUNCEFLOW_SUBSCRIBER_NAME_KEYS.
+    """
+
+    campaign: tuple[str, ...] = ("campaign_name", "campaign")
+    subscriber_name: tuple[str, ...] = ("subscriber_name", "name")
+
+    @classmethod
+    def from_csv(cls, campaign: str, subscriber_name: str) -> MetadataKeys:
+        """Keys from comma-separated settings ("campaign_name,campaign"); blanks dropped."""
+        return cls(_names(campaign), _names(subscriber_name))
+
+
+def _names(csv: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(n.strip() for n in csv.split(",") if n.strip()))
+
+
+DEFAULT_KEYS: Final = MetadataKeys()
+
+
+def meta_key(name: str) -> str:
+    """The form a metadata name is compared in: lower-case, "-" read as "_"."""
+    return name.strip().lower().replace("-", "_")
+
+
+def pick(mapping: Mapping[Any, object], names: tuple[str, ...]) -> str | None:
+    """The first non-empty value (string, number, first of a list) under one of `names`."""
+    if not names or not mapping:
+        return None
+    index: dict[str, object] = {}
+    for k, v in mapping.items():
+        if isinstance(k, str):
+            index.setdefault(meta_key(k), v)
+    for name in names:
+        if value := first_text(index.get(meta_key(name))):
+            return value
+    return None
+
+
 def loads(body: bytes | str, what: str) -> Any:
     """Parse JSON; ParseError naming `what` when it is not JSON."""
     try:
@@ -37,9 +84,12 @@ def sha256_hex(data: bytes) -> str:
 
 
 def text(value: object) -> str | None:
-    """`value` as a non-empty stripped string, or None (numbers are stringified)."""
+    """`value` as a non-empty stripped string, or None (numbers are stringified).
+
+    NUL characters are dropped: Postgres text cannot hold them, and a stray one must
+    not make the database reject an otherwise good event."""
     if isinstance(value, str):
-        return value.strip() or None
+        return value.replace("\x00", "").strip() or None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     return None
@@ -62,7 +112,7 @@ def normalize_email(value: object, what: str) -> str:
         if m is None:
             raise ParseError(f"{what}: cannot read recipient address {value!r}")
         addr = m[1]
-    if "@" not in addr or any(c.isspace() for c in addr):
+    if "@" not in addr or any(c.isspace() or c == "\x00" for c in addr):
         raise ParseError(f"{what}: recipient {value!r} is not an email address")
     return addr.lower()
 
@@ -118,7 +168,10 @@ def event(
     campaign_name: str | None,
     subscriber_name: str | None,
 ) -> CanonicalEvent:
-    """Build a CanonicalEvent; a too-long key is hashed, invalid data is a ParseError."""
+    """Build a CanonicalEvent; a too-long key is hashed, invalid data is a ParseError.
+
+    Free text (subtype, diagnostic) loses NUL characters, which Postgres cannot store."""
+    dedup_key = dedup_key.replace("\x00", "")
     if len(dedup_key) > _MAX_KEY:
         prefix = dedup_key.split(":", 1)[0]
         dedup_key = f"{prefix}:sha256:{sha256_hex(dedup_key.encode())}"
@@ -129,10 +182,10 @@ def event(
             kind=c.kind,
             email=email,
             occurred_at=occurred_at,
-            bounce_subtype=c.subtype,
+            bounce_subtype=text(c.subtype),
             smtp_code=c.smtp_code,
             enhanced_code=c.enhanced_code,
-            diagnostic=c.diagnostic,
+            diagnostic=text(c.diagnostic),
             provider_message_id=provider_message_id,
             campaign_name=campaign_name,
             subscriber_name=subscriber_name,

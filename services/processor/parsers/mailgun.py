@@ -9,18 +9,21 @@ from __future__ import annotations
 
 from email import policy
 from email.parser import BytesParser
-from typing import Any, Final
+from typing import Final
 from urllib.parse import parse_qsl
 
 import orjson
 
 from services.processor.parsers._common import (
+    DEFAULT_KEYS,
+    MetadataKeys,
     ParseError,
     event,
     first_text,
     from_epoch,
     loads,
     normalize_email,
+    pick,
     sha256_hex,
     strip_angle,
     text,
@@ -31,28 +34,27 @@ from shared.raw import RawEvent
 
 _FORM: Final = "application/x-www-form-urlencoded"
 _MULTIPART: Final = "multipart/form-data"
-_CAMPAIGN_KEYS: Final = ("campaign_name", "campaign", "campaign-name")
 
 
-def parse(raw: RawEvent) -> list[CanonicalEvent]:
+def parse(raw: RawEvent, keys: MetadataKeys = DEFAULT_KEYS) -> list[CanonicalEvent]:
     """Canonical events of one Mailgun webhook POST (JSON or legacy form)."""
     content_type = raw.headers.get("content-type", "")
     mime = content_type.split(";", 1)[0].strip().lower()
     if mime == _MULTIPART:
-        return _legacy(_multipart_fields(raw.body, content_type), raw)
+        return _legacy(_multipart_fields(raw.body, content_type), raw, keys)
     if mime == _FORM or (not mime.endswith("json") and not raw.body.lstrip().startswith(b"{")):
         try:
             body = raw.body.decode()
         except UnicodeDecodeError:
             raise ParseError("mailgun: form body is not UTF-8") from None
-        return _legacy(parse_qsl(body, keep_blank_values=True), raw)
-    return _json(raw)
+        return _legacy(parse_qsl(body, keep_blank_values=True), raw, keys)
+    return _json(raw, keys)
 
 
 # -- JSON webhooks ---------------------------------------------------------------
 
 
-def _json(raw: RawEvent) -> list[CanonicalEvent]:
+def _json(raw: RawEvent, keys: MetadataKeys) -> list[CanonicalEvent]:
     doc = loads(raw.body, "mailgun: body")
     data = doc.get("event-data") if isinstance(doc, dict) else None
     if not isinstance(data, dict):
@@ -90,7 +92,7 @@ def _json(raw: RawEvent) -> list[CanonicalEvent]:
     variables = data.get("user-variables")
     if not isinstance(variables, dict):
         variables = {}
-    campaign = _first_of(variables, _CAMPAIGN_KEYS) or first_text(data.get("tags"))
+    campaign = pick(variables, keys.campaign) or first_text(data.get("tags"))
     return [
         event(
             source=Source.MAILGUN,
@@ -102,16 +104,9 @@ def _json(raw: RawEvent) -> list[CanonicalEvent]:
                 strip_angle(headers.get("message-id")) if isinstance(headers, dict) else None
             ),
             campaign_name=campaign,
-            subscriber_name=text(variables.get("subscriber_name")),
+            subscriber_name=pick(variables, keys.subscriber_name),
         )
     ]
-
-
-def _first_of(mapping: dict[str, Any], keys: tuple[str, ...]) -> str | None:
-    for k in keys:
-        if v := text(mapping.get(k)):
-            return v
-    return None
 
 
 # -- legacy form webhooks --------------------------------------------------------
@@ -138,7 +133,9 @@ def _multipart_fields(body: bytes, content_type: str) -> list[tuple[str, str]]:
     return fields
 
 
-def _legacy(pairs: list[tuple[str, str]], raw: RawEvent) -> list[CanonicalEvent]:
+def _legacy(
+    pairs: list[tuple[str, str]], raw: RawEvent, keys: MetadataKeys
+) -> list[CanonicalEvent]:
     first: dict[str, str] = {}
     last: dict[str, str] = {}
     for k, v in pairs:
@@ -170,8 +167,8 @@ def _legacy(pairs: list[tuple[str, str]], raw: RawEvent) -> list[CanonicalEvent]
             occurred_at=raw.received_at if not when else from_epoch(when, "mailgun: timestamp"),
             c=c,
             provider_message_id=_legacy_message_id(first),
-            campaign_name=_first_of(first, _CAMPAIGN_KEYS) or text(tags),
-            subscriber_name=text(first.get("subscriber_name")),
+            campaign_name=pick(first, keys.campaign) or text(tags),
+            subscriber_name=pick(first, keys.subscriber_name),
         )
     ]
 

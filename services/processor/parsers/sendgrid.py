@@ -12,12 +12,15 @@ from typing import Any, Final
 import orjson
 
 from services.processor.parsers._common import (
+    DEFAULT_KEYS,
+    MetadataKeys,
     ParseError,
     event,
     first_text,
     from_epoch,
     loads,
     normalize_email,
+    pick,
     sha256_hex,
     text,
 )
@@ -29,7 +32,7 @@ from shared.raw import RawEvent
 _QUALIFIER_FIELD: Final = {"bounce": "type", "dropped": "reason"}
 
 
-def parse(raw: RawEvent) -> list[CanonicalEvent]:
+def parse(raw: RawEvent, keys: MetadataKeys = DEFAULT_KEYS) -> list[CanonicalEvent]:
     """Canonical events of one SendGrid batch, in batch order."""
     batch = loads(raw.body, "sendgrid: body")
     if not isinstance(batch, list):
@@ -46,14 +49,19 @@ def parse(raw: RawEvent) -> list[CanonicalEvent]:
         qualifier = (text(item.get(field)) or "").lower() if field else ""
         if lookup(Source.SENDGRID, category, qualifier).verdict is Verdict.IGNORED:
             continue
-        parsed = _event(item, i, category, qualifier, raw)
+        parsed = _event(item, i, category, qualifier, raw, keys)
         if parsed is not None:
             out.append(parsed)
     return out
 
 
 def _event(
-    item: dict[str, Any], i: int, category: str, qualifier: str, raw: RawEvent
+    item: dict[str, Any],
+    i: int,
+    category: str,
+    qualifier: str,
+    raw: RawEvent,
+    keys: MetadataKeys,
 ) -> CanonicalEvent | None:
     what = f"sendgrid: {category} event #{i}"
     c = classify(
@@ -85,6 +93,6 @@ def _event(
         occurred_at=occurred_at,
         c=c,
         provider_message_id=message_id,
-        campaign_name=text(item.get("campaign_name")) or first_text(item.get("category")),
-        subscriber_name=text(item.get("subscriber_name")),
+        campaign_name=pick(item, keys.campaign) or first_text(item.get("category")),
+        subscriber_name=pick(item, keys.subscriber_name),
     )

@@ -12,12 +12,14 @@ from datetime import datetime
 from typing import Any, Final
 
 from services.processor.parsers._common import (
+    DEFAULT_KEYS,
+    MetadataKeys,
     ParseError,
     event,
-    first_text,
     from_iso,
     loads,
     normalize_email,
+    pick,
     sha256_hex,
     text,
 )
@@ -34,7 +36,7 @@ _RECIPIENTS: Final = {
 }
 
 
-def parse(raw: RawEvent) -> list[CanonicalEvent]:
+def parse(raw: RawEvent, keys: MetadataKeys = DEFAULT_KEYS) -> list[CanonicalEvent]:
     """Canonical events of one SNS POST from SES ([] for SNS control messages)."""
     doc = loads(raw.body, "ses: body")
     if not isinstance(doc, dict):
@@ -42,10 +44,12 @@ def parse(raw: RawEvent) -> list[CanonicalEvent]:
     raw_delivery = raw.headers.get("x-amz-sns-rawdelivery", "").strip().lower() == "true"
     if raw_delivery or "eventType" in doc or "notificationType" in doc:
         sns_id = text(raw.headers.get("x-amz-sns-message-id"))
-        return _ses_events(doc, sns_id, None, raw.body, raw)
+        return _ses_events(doc, sns_id, None, raw.body, raw, keys)
     if "Type" not in doc:
         raise ParseError("ses: body is neither an SNS message nor an SES event")
     sns_type = doc["Type"]
+    if not isinstance(sns_type, str):
+        raise ParseError(f"ses: SNS Type is not a string: {sns_type!r}")
     if sns_type in _SNS_CONFIRMATIONS:
         return []  # ingest confirms subscriptions; nothing to apply
     if sns_type != "Notification":
@@ -59,7 +63,7 @@ def parse(raw: RawEvent) -> list[CanonicalEvent]:
     if not isinstance(ses_event, dict):
         raise ParseError("ses: SNS Message is not a JSON object")
     sns_id = text(doc.get("MessageId")) or text(raw.headers.get("x-amz-sns-message-id"))
-    return _ses_events(ses_event, sns_id, doc.get("Timestamp"), message.encode(), raw)
+    return _ses_events(ses_event, sns_id, doc.get("Timestamp"), message.encode(), raw, keys)
 
 
 def _ses_events(
@@ -68,6 +72,7 @@ def _ses_events(
     sns_time: object,
     blob: bytes,
     raw: RawEvent,
+    keys: MetadataKeys,
 ) -> list[CanonicalEvent]:
     etype = msg.get("eventType") or msg.get("notificationType")
     if etype is None:
@@ -92,7 +97,7 @@ def _ses_events(
         mail = {}
     occurred_at = _occurred_at(obj, mail, sns_time, raw)
     prefix = f"ses:{sns_id}" if sns_id else f"ses:sha256:{sha256_hex(blob)}"
-    message_id, campaign, subscriber = _mail_meta(mail)
+    message_id, campaign, subscriber = _mail_meta(mail, keys)
     if category == "complaint":
         subtype = text(obj.get("complaintSubType")) or text(obj.get("complaintFeedbackType"))
     else:
@@ -129,13 +134,15 @@ def _ses_events(
     return out
 
 
-def _mail_meta(mail: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
+def _mail_meta(
+    mail: dict[str, Any], keys: MetadataKeys
+) -> tuple[str | None, str | None, str | None]:
     """(mail.messageId, campaign, subscriber name) -- the last two from `mail.tags`."""
     tags = mail.get("tags")
     campaign = subscriber = None
     if isinstance(tags, dict):
-        campaign = first_text(tags.get("campaign_name")) or first_text(tags.get("campaign"))
-        subscriber = first_text(tags.get("subscriber_name"))
+        campaign = pick(tags, keys.campaign)
+        subscriber = pick(tags, keys.subscriber_name)
     return text(mail.get("messageId")), campaign, subscriber
 
 
