@@ -31,6 +31,12 @@ def _parser() -> argparse.ArgumentParser:
     keys.add_parser("list", help="list keys (never the keys themselves)")
     revoke = keys.add_parser("revoke", help="revoke a key by id")
     revoke.add_argument("id", type=int)
+    importer = sub.add_parser(
+        "import", help="import a Mailgun, SendGrid or SES suppression-list CSV export"
+    )
+    importer.add_argument("file", help="the CSV file ('-' for standard input)")
+    importer.add_argument("--format", choices=["mailgun", "sendgrid", "ses", "bounceflow"])
+    importer.add_argument("--kind", choices=["hard", "complaint"], help="override every row")
     return parser
 
 
@@ -75,6 +81,12 @@ async def _apikey(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _import(settings: Settings, args: argparse.Namespace) -> int:
+    from services.ingest.cli_import import run_import
+
+    return await run_import(settings, args.file, args.format, args.kind)
+
+
 async def _run_all(settings: Settings, stop: asyncio.Event) -> None:
     from services.ingest.__main__ import serve as ingest
     from services.notifier.__main__ import serve as notifier
@@ -103,6 +115,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             configure_logging("warning", settings.log_format, "apikey")
             with asyncio.Runner(loop_factory=new_event_loop) as runner:
                 raise SystemExit(runner.run(_apikey(settings, args)))
+        elif command == "import":
+            configure_logging("warning", settings.log_format, "import")
+            with asyncio.Runner(loop_factory=new_event_loop) as runner:
+                raise SystemExit(runner.run(_import(settings, args)))
         elif command == "ingest":
             from services.ingest.__main__ import serve as ingest
 

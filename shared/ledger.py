@@ -158,8 +158,13 @@ async def apply_events(
     records: Sequence[EventRecord],
     threshold: int,
     now: datetime | None = None,
+    *,
+    notify: bool = True,
 ) -> ApplyResult:
-    """Apply `records` in one transaction; already-applied dedup keys have no effect."""
+    """Apply `records` in one transaction; already-applied dedup keys have no effect.
+
+    `notify=False` (bulk imports of old suppression lists) changes state without
+    writing outgoing webhooks: a million-row import must not flood subscribers."""
     now = now or datetime.now(UTC)
     unique = sorted({r.dedup_key: r for r in records}.values(), key=lambda r: r.dedup_key)
     async with conn.transaction():
@@ -194,7 +199,7 @@ async def apply_events(
             new = [r.history() for r in by_email[email]]
             decisions[email] = policy.decide(before, history[email], new, threshold)
         await _update_subscribers(conn, emails, by_email, decisions, names, now)
-        outbox = build_notifications(by_email, decisions, inserted, now)
+        outbox = build_notifications(by_email, decisions, inserted, now) if notify else []
         if outbox:
             await conn.execute(
                 _INSERT_OUTBOX,

@@ -17,14 +17,19 @@ from services.ingest.api_models import (
     BounceList,
     BounceQuery,
     BounceReported,
+    IdempotencyHeaders,
     ReportBounce,
     envelope,
     json_response,
     ok,
     parse_body,
+    parse_headers,
     parse_query,
 )
+from services.ingest.cursors import decode_cursor, encode_cursor
 from services.ingest.errors import error_response
+from services.ingest.operations import Operation, describe
+from shared.importers import fold_address
 from shared.ledger import EventRecord, apply_events
 from shared.models import Source
 from shared.policy import HistoryKind
@@ -32,24 +37,43 @@ from shared.policy import HistoryKind
 routes = web.RouteTableDef()
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-MAX_IDEMPOTENCY_KEY_LENGTH = 255
 
 
 @routes.get("/api/v1/bounces")
 @require_scope("subscribers")
+@describe(
+    Operation(
+        "List the bounce log",
+        tag="bounces",
+        query=BounceQuery,
+        response=BounceList,
+        errors=(422,),
+    )
+)
 async def list_bounces(request: web.Request) -> web.StreamResponse:
-    """The bounce log, newest first: `limit` (1-100, default 20), `offset`, and the
-    filters `email` (case-insensitive), `bounce_type` and `source`. 400 names a bad
-    parameter."""
+    """The bounce log (hard, soft, complaint), newest first (seed 000).
+
+    `limit` (1-100, default 20) and `offset`, or the keyset cursor `after` (the
+    `next_cursor` of the previous page) for deep pages; filters `email`
+    (case-insensitive), `bounce_type`, `source`, and the RFC 3339 window
+    `since` (inclusive) / `until` (exclusive). 400 names a bad parameter.
+    """
     query = parse_query(request, BounceQuery)
+    if query.after is not None and query.offset:
+        return error_response(422, "use either 'offset' or 'after', not both")
+    if query.since and query.until and query.since >= query.until:
+        return error_response(422, "'until' must be after 'since'")
+    where = queries.BounceFilter(
+        email=fold_address(query.email) if query.email is not None else None,
+        kind=query.bounce_type,
+        source=query.source.value if query.source else None,
+        since=query.since,
+        until=query.until,
+    )
+    before_id = decode_cursor(query.after) if query.after is not None else None
     async with request.app[keys.POOL].acquire() as conn:
         rows, total = await queries.bounces(
-            conn,
-            email=query.email,
-            kind=query.bounce_type,
-            source=query.source.value if query.source else None,
-            limit=query.limit,
-            offset=query.offset,
+            conn, where, limit=query.limit, offset=query.offset, before_id=before_id
         )
     bounces = [
         Bounce(
@@ -67,11 +91,31 @@ async def list_bounces(request: web.Request) -> web.StreamResponse:
         )
         for row in rows
     ]
-    return ok(BounceList(bounces=bounces, total=total, limit=query.limit, offset=query.offset))
+    # a full page may have more below it; a short one is the last
+    cursor = encode_cursor(bounces[-1].id) if len(bounces) == query.limit else None
+    return ok(
+        BounceList(
+            bounces=bounces,
+            total=total,
+            limit=query.limit,
+            offset=query.offset,
+            next_cursor=cursor,
+        )
+    )
 
 
 @routes.post("/api/v1/bounces")
 @require_scope("subscribers")
+@describe(
+    Operation(
+        "Report a bounce by hand",
+        tag="bounces",
+        headers=IdempotencyHeaders,
+        body=ReportBounce,
+        response=BounceReported,
+        errors=(409, 422),
+    )
+)
 async def report_bounce(request: web.Request) -> web.StreamResponse:
     """Record a manual bounce and apply the policy before answering `{"bounce_id"}`.
 
@@ -80,11 +124,7 @@ async def report_bounce(request: web.Request) -> web.StreamResponse:
     with a different body answers 422. The key is stored in the transaction
     that applies the bounce, so a failure leaves neither.
     """
-    idempotency_key = request.headers.get(IDEMPOTENCY_HEADER)
-    if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY_LENGTH:
-        return error_response(
-            400, f"{IDEMPOTENCY_HEADER} must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters"
-        )
+    idempotency_key = parse_headers(request, IdempotencyHeaders).idempotency_key
     report = await parse_body(request, ReportBounce)
     fingerprint = hashlib.sha256(orjson.dumps(report.model_dump(), option=orjson.OPT_SORT_KEYS))
     api_key = request[API_KEY]

@@ -14,15 +14,19 @@ from aiohttp import web
 from services.ingest import keys, queries
 from services.ingest.api_auth import require_scope
 from services.ingest.api_models import (
+    EmailPath,
     Subscriber,
     SubscriberList,
     SubscriberQuery,
     UpdateSubscriber,
     ok,
     parse_body,
+    parse_path,
     parse_query,
 )
 from services.ingest.errors import error_response
+from services.ingest.operations import Operation, describe
+from shared.importers import fold_address
 from shared.ledger import EventRecord, apply_events
 from shared.models import Source
 from shared.policy import HistoryKind
@@ -46,6 +50,14 @@ def _subscriber(row: asyncpg.Record) -> Subscriber:
 
 @routes.get("/api/v1/subscribers")
 @require_scope("subscribers")
+@describe(
+    Operation(
+        "List subscribers by status",
+        tag="subscribers",
+        query=SubscriberQuery,
+        response=SubscriberList,
+    )
+)
 async def list_subscribers(request: web.Request) -> web.StreamResponse:
     """Subscribers by address, optionally of one `status` (seed 002's "query bounced
     contacts"); `limit` (1-100, default 20) and `offset`. 400 names a bad parameter."""
@@ -69,10 +81,16 @@ async def list_subscribers(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/api/v1/subscribers/{email}")
 @require_scope("subscribers")
+@describe(
+    Operation(
+        "Show one subscriber", tag="subscribers", path=EmailPath, response=Subscriber, errors=(404,)
+    )
+)
 async def get_subscriber(request: web.Request) -> web.StreamResponse:
     """One subscriber's state; 404 for an address never seen."""
+    email = fold_address(parse_path(request, EmailPath).email)
     async with request.app[keys.POOL].acquire() as conn:
-        row = await queries.subscriber(conn, request.match_info["email"].strip())
+        row = await queries.subscriber(conn, email)
     if row is None:
         return error_response(404, NOT_FOUND)
     return ok(_subscriber(row))
@@ -80,6 +98,16 @@ async def get_subscriber(request: web.Request) -> web.StreamResponse:
 
 @routes.patch("/api/v1/subscribers/{email}")
 @require_scope("subscribers")
+@describe(
+    Operation(
+        "Change a subscriber's status",
+        tag="subscribers",
+        path=EmailPath,
+        body=UpdateSubscriber,
+        response=Subscriber,
+        errors=(404,),
+    )
+)
 async def update_subscriber(request: web.Request) -> web.StreamResponse:
     """Set a subscriber's status by hand (`{"status": "active"}` reactivates).
 
@@ -87,7 +115,7 @@ async def update_subscriber(request: web.Request) -> web.StreamResponse:
     restarts, and events older than the change no longer matter. 404 for an
     address never seen; the answer is the subscriber after the change.
     """
-    email = request.match_info["email"].strip().lower()
+    email = fold_address(parse_path(request, EmailPath).email)
     change = await parse_body(request, UpdateSubscriber)
     settings = request.app[keys.SETTINGS]
     now = datetime.now(UTC)

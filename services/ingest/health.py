@@ -3,21 +3,35 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Literal
 
 import structlog
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 
 from services.ingest import keys
 from services.ingest.metrics import METRICS
+from services.ingest.operations import Operation, describe
 
 log = structlog.get_logger(__name__)
 routes = web.RouteTableDef()
 
 DATABASE_CHECK_TIMEOUT = 2.0  # seconds; a readiness probe must answer quickly
+Check = Literal["ok", "unavailable"]
+
+
+class Liveness(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    status: Check
+    checks: dict[str, Check]
 
 
 @routes.get("/healthz")
+@describe(Operation("Liveness", tag="service", style="plain", response=Liveness))
 async def healthz(_request: web.Request) -> web.StreamResponse:
     """200 while the process serves HTTP at all."""
     return web.json_response({"status": "ok"})
@@ -33,6 +47,7 @@ async def _database_ok(request: web.Request) -> bool:
 
 
 @routes.get("/readyz")
+@describe(Operation("Readiness", tag="service", style="plain", response=Readiness, errors=(503,)))
 async def readyz(request: web.Request) -> web.StreamResponse:
     """200 when the database answers `SELECT 1` and the broker connection is up;
     else 503 naming the failed check."""
@@ -48,6 +63,9 @@ async def readyz(request: web.Request) -> web.StreamResponse:
 
 
 @routes.get("/metrics")
+@describe(
+    Operation("Prometheus metrics", tag="service", style="plain", response_media="text/plain")
+)
 async def metrics(request: web.Request) -> web.StreamResponse:
     """The app's metrics in the Prometheus text format."""
     body = generate_latest(request.app[METRICS].registry)

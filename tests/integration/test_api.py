@@ -190,7 +190,7 @@ async def test_hard_bounce_report_applies_policy_and_is_listed(
     assert resp.status == 200
     doc = await resp.json()
     assert doc["success"] is True
-    assert set(doc["data"]) == {"bounces", "total", "limit", "offset"}
+    assert set(doc["data"]) == {"bounces", "total", "limit", "offset", "next_cursor"}
     assert (doc["data"]["total"], doc["data"]["limit"], doc["data"]["offset"]) == (1, 20, 0)
     (bounce,) = doc["data"]["bounces"]
     assert set(bounce) == BOUNCE_FIELDS
@@ -266,8 +266,17 @@ async def test_concurrent_requests_with_one_idempotency_key_have_one_effect(
         ("limit=101", "limit"),
         ("limit=abc", "limit"),
         ("offset=-1", "offset"),
+        ("offset=1000001", "offset"),
+        ("offset=99999999999999999999999", "offset"),
+        ("limit=", "limit"),
         ("bounce_type=bogus", "bounce_type"),
         ("source=carrier-pigeon", "source"),
+        ("since=yesterday", "since"),
+        ("since=2026-01-10", "since"),
+        ("until=1700000000", "until"),
+        ("until=2026-01-10T12:00:00", "until"),
+        ("after=not-a-cursor", "after"),
+        ("email=a%00b", "email"),
     ],
 )
 async def test_bad_paging_and_filters_are_400(
@@ -487,3 +496,120 @@ async def test_readyz_is_503_without_a_broker(base_settings: Settings, db: async
         assert doc["checks"] == {"database": "ok", "broker": "unavailable"}
     finally:
         await client.close()
+
+
+# --- every route, from the OpenAPI document --------------------------------------
+
+CONCRETE = {
+    "{email}": "a@example.com",
+    "{address}": "a@example.com",
+    "{domain}": "example.com",
+    "{id}": "1",
+}
+
+
+def secured_operations(app: web.Application) -> list[tuple[str, str, str]]:
+    """(method, concrete path, scope) of every authenticated operation the app has."""
+    from services.ingest.api_docs import spec_of
+
+    out = []
+    for path, item in spec_of(app)["paths"].items():
+        for method, op in item.items():
+            if "x-required-scope" in op:
+                for name, value in CONCRETE.items():
+                    path = path.replace(name, value)
+                out.append((method.upper(), path, op["x-required-scope"]))
+    return out
+
+
+def error_message(doc: dict[str, Any]) -> str:
+    """The message of either error shape: the /api/v1 envelope or Mailgun's."""
+    return str(doc["error"]["message"] if "error" in doc else doc["message"])
+
+
+async def test_every_described_route_needs_a_key_and_its_scope(
+    client: Client, db: asyncpg.Pool
+) -> None:
+    operations = secured_operations(client.app)
+    paths = {path for _, path, _ in operations}
+    # the new routes are all there (and so covered below)
+    for expected in (
+        "/api/v1/suppressions/a@example.com",
+        "/api/v1/suppressions/check",
+        "/api/v1/suppressions/import",
+        "/api/v1/suppressions/export",
+        "/api/v1/stats",
+        "/v3/example.com/bounces",
+        "/v2/example.com/bounces/a@example.com",
+    ):
+        assert expected in paths
+    other_scope = {
+        "subscribers": bearer(await make_key(db, "webhooks")),
+        "webhooks": bearer(await make_key(db, "subscribers")),
+    }
+    for method, path, scope in operations:
+        for headers in ({}, bearer("bf_" + "y" * 43)):
+            resp = await client.request(method, path, headers=headers, json={})
+            assert resp.status == 401, (method, path)
+            assert resp.headers["WWW-Authenticate"] == 'Basic realm="bounceflow"'
+            doc = await resp.json()
+            assert ("success" in doc) == path.startswith("/api/"), (method, path, doc)
+        resp = await client.request(method, path, headers=other_scope[scope], json={})
+        assert resp.status == 403, (method, path)
+        assert error_message(await resp.json()) == f"Required permission: {scope}"
+
+
+async def test_every_api_route_is_described(client: Client) -> None:
+    from services.ingest.operations import routes_of
+
+    _, bare = routes_of(client.app)
+    # provider webhooks (CONTRACT §3) are signed by the providers, not part of this API
+    assert [r for r in bare if not r[1].startswith("/api/v1/webhooks/")] == []
+
+
+# --- keyset paging and time windows ----------------------------------------------
+
+
+async def test_cursor_pages_match_offset_pages(client: Client, auth: dict[str, str]) -> None:
+    ids = [
+        await report(client, auth, email=f"p{i}@example.com", bounce_type="soft") for i in range(7)
+    ]
+    seen: list[int] = []
+    url = "/api/v1/bounces?limit=3"
+    while True:
+        data = (await (await client.get(url, headers=auth)).json())["data"]
+        assert data["total"] == 7
+        seen += [b["id"] for b in data["bounces"]]
+        if data["next_cursor"] is None:
+            break
+        url = f"/api/v1/bounces?limit=3&after={data['next_cursor']}"
+    assert seen == ids[::-1]
+    by_offset = await (await client.get("/api/v1/bounces?limit=3&offset=3", headers=auth)).json()
+    assert [b["id"] for b in by_offset["data"]["bounces"]] == ids[::-1][3:6]
+    # the cursor is opaque, but any well-formed one is a position: past the end is empty
+    data = await (await client.get("/api/v1/bounces?after=0000000000000001", headers=auth)).json()
+    assert data["data"]["bounces"] == []
+    resp = await client.get(f"/api/v1/bounces?after={'0' * 16}&offset=3", headers=auth)
+    assert "either 'offset' or 'after'" in (await error_of(resp, 422))["message"]
+
+
+async def test_since_and_until_filter_on_event_time(
+    client: Client, db: asyncpg.Pool, auth: dict[str, str]
+) -> None:
+    await report(client, auth, email="t1@example.com", bounce_type="hard")
+    await report(client, auth, email="t2@example.com", bounce_type="hard")
+    await db.execute(
+        "UPDATE events SET occurred_at = '2026-01-10T12:00:00Z' WHERE email = 't1@example.com'"
+    )
+    base = "/api/v1/bounces?since=2026-01-10T00:00:00Z&until=2026-01-11T00:00:00%2B00:00"
+    data = (await (await client.get(base, headers=auth)).json())["data"]
+    assert [b["email"] for b in data["bounces"]] == ["t1@example.com"]
+    assert data["bounces"][0]["created_at"] == "2026-01-10T12:00:00Z"
+    data = (
+        await (await client.get("/api/v1/bounces?since=2026-01-10T12:00:01Z", headers=auth)).json()
+    )["data"]
+    assert [b["email"] for b in data["bounces"]] == ["t2@example.com"]
+    resp = await client.get(
+        "/api/v1/bounces?since=2026-01-11T00:00:00Z&until=2026-01-10T00:00:00Z", headers=auth
+    )
+    assert "'until' must be after 'since'" in (await error_of(resp, 422))["message"]

@@ -90,3 +90,10 @@ async def test_concurrent_writers_reach_the_serial_state(db: asyncpg.Pool) -> No
         after = len([i for i in range(60) if i % 5 == n and i >= 30])  # "d.." sorts before "s30"
         assert row["soft_streak"] == after
         assert row["status"] == "bounced"  # three softs before minute 30 already
+
+
+async def test_import_mode_changes_state_without_webhooks(db: asyncpg.Pool) -> None:
+    async with db.acquire() as conn:
+        await apply_events(conn, [rec("imp", HistoryKind.HARD, 1)], threshold=3, notify=False)
+    assert await db.fetchval("SELECT status FROM subscribers") == "bounced"
+    assert await db.fetchval("SELECT count(*) FROM outbox") == 0
