@@ -7,8 +7,8 @@ import asyncio
 import base64
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
-from typing import Any
 from datetime import UTC, datetime
+from typing import Any
 
 import aio_pika
 import asyncpg
