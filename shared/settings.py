@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     notifier_retry_schedule: str = "5,300,1800,7200,18000,36000,36000"
     notifier_request_timeout: float = Field(default=10.0, gt=0)
     notifier_poll_interval: float = Field(default=1.0, gt=0)
+    # an endpoint failing continuously this long (seconds; 5 days) is disabled
+    notifier_disable_after: float = Field(default=432_000.0, gt=0)
+    # the notifier's own /metrics port (0 = off)
+    notifier_metrics_port: int = Field(default=0, ge=0, le=65535)
 
     @field_validator("sns_url_pattern")
     @classmethod

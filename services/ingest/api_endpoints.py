@@ -1,25 +1,27 @@
-"""Outgoing webhook endpoints: register, list, show. Scope: webhooks.
+"""Outgoing webhook endpoints: register, list, show, change, delete, rotate the secret.
+Scope: webhooks. Also routes api_deliveries' attempt log and replays.
 
 The signing secret (`whsec_` + base64 of 24 random bytes, Standard Webhooks) is
-shown once, in the creation answer. Unless BOUNCEFLOW_ALLOW_PRIVATE_ENDPOINTS
-is true, a URL whose host is or resolves to a loopback, private, link-local or
-otherwise non-public address is refused.
+shown once, at creation or rotation. Unless BOUNCEFLOW_ALLOW_PRIVATE_ENDPOINTS
+is true, a URL whose host is or resolves to a loopback, private, link-local,
+CGNAT or reserved address is refused (shared.netguard; the notifier checks
+again, on the address it connects to, at every delivery).
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
-import ipaddress
 import secrets
 import socket
-from urllib.parse import urlsplit
 
 import asyncpg
 from aiohttp import web
 
+from services.ingest import endpoint_queries as eq
 from services.ingest import keys, queries
 from services.ingest.api_auth import require_scope
+from services.ingest.api_deliveries import add_delivery_routes
 from services.ingest.api_models import (
     CreateEndpoint,
     Endpoint,
@@ -27,13 +29,24 @@ from services.ingest.api_models import (
     EndpointList,
     ok,
     parse_body,
+    parse_path,
+)
+from services.ingest.endpoint_models import (
+    EndpointDeleted,
+    EndpointPath,
+    SecretRotated,
+    UpdateEndpoint,
 )
 from services.ingest.errors import error_response
+from services.ingest.operations import Operation, describe
+from shared import netguard
 
 routes = web.RouteTableDef()
 
 RESOLVE_TIMEOUT = 5.0  # seconds for the DNS lookup of an endpoint's host
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+ENDPOINT_ROUTE = r"/api/v1/webhook-endpoints/{id:\d{1,18}}"
+NOT_FOUND = "webhook endpoint not found"
+TAG = "webhook-endpoints"
 
 
 def new_secret() -> str:
@@ -41,47 +54,31 @@ def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
-def is_public(address: IPAddress) -> bool:
-    """False for loopback, private, link-local, reserved, shared (CGNAT), multicast..."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_global and not address.is_multicast
-
-
-async def _resolve(host: str, port: int) -> list[IPAddress]:
+async def resolve_host(host: str, port: int) -> list[netguard.IPAddress]:
+    """Every address `host` resolves to (tests replace this with a stub)."""
     loop = asyncio.get_running_loop()
     async with asyncio.timeout(RESOLVE_TIMEOUT):
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    # an IPv6 sockaddr may carry a zone ("fe80::1%eth0"): it is link-local either way
-    return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
+    return [netguard.ip_address(str(info[4][0])) for info in infos]
 
 
 async def url_problem(url: str, allow_private: bool) -> str | None:
     """Why `url` cannot be an endpoint, or None when it can."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        return "url is not a valid URL"
-    if parts.scheme not in ("http", "https"):
-        return "url must be an http or https URL"
-    host = parts.hostname
-    if not host:
-        return "url must name a host"
+    target = netguard.parse_target(url)
+    if isinstance(target, str):
+        return target
     if allow_private:
         return None
-    try:
-        addresses: list[IPAddress] = [ipaddress.ip_address(host)]
-    except ValueError:
+    literal = target.literal
+    if literal is not None:
+        addresses = [literal]
+    else:
         try:
-            addresses = await _resolve(host, port)
-        except (OSError, TimeoutError):
-            return f"url host {host!r} does not resolve"
-    if not addresses or not all(is_public(a) for a in addresses):
-        return (
-            "url resolves to a loopback, private or link-local address "
-            "(set BOUNCEFLOW_ALLOW_PRIVATE_ENDPOINTS=true to allow)"
-        )
+            addresses = await resolve_host(target.host, target.port)
+        except (OSError, TimeoutError, ValueError):
+            return f"url host {target.host!r} does not resolve"
+    if not netguard.all_public(addresses):
+        return "url " + netguard.PRIVATE_REFUSAL
     return None
 
 
@@ -95,6 +92,10 @@ def _endpoint(row: asyncpg.Record) -> Endpoint:
         disabled_reason=row["disabled_reason"],
         created_at=row["created_at"],
     )
+
+
+def _endpoint_id(request: web.Request) -> int:
+    return parse_path(request, EndpointPath).id
 
 
 @routes.post("/api/v1/webhook-endpoints")
@@ -130,12 +131,103 @@ async def list_endpoints(request: web.Request) -> web.StreamResponse:
     return ok(EndpointList(endpoints=[_endpoint(row) for row in rows]))
 
 
-@routes.get(r"/api/v1/webhook-endpoints/{id:\d{1,18}}")
+@routes.get(ENDPOINT_ROUTE)
 @require_scope("webhooks")
 async def get_endpoint(request: web.Request) -> web.StreamResponse:
     """One endpoint without its secret; 404 when there is none."""
     async with request.app[keys.POOL].acquire() as conn:
         row = await queries.endpoint(conn, int(request.match_info["id"]))
     if row is None:
-        return error_response(404, "webhook endpoint not found")
+        return error_response(404, NOT_FOUND)
     return ok(_endpoint(row))
+
+
+@routes.patch(ENDPOINT_ROUTE)
+@require_scope("webhooks")
+@describe(
+    Operation(
+        "Change an outgoing webhook endpoint",
+        tag=TAG,
+        path=EndpointPath,
+        body=UpdateEndpoint,
+        response=Endpoint,
+        errors=(404,),
+    )
+)
+async def update_endpoint(request: web.Request) -> web.StreamResponse:
+    """Change `url`, `events`, `description` or `enabled` (absent fields stay).
+
+    Enabling clears `disabled_reason` and the failure streak, and pending
+    deliveries go out again; a new URL is checked as at registration (400).
+    """
+    endpoint_id = _endpoint_id(request)
+    change = await parse_body(request, UpdateEndpoint)
+    url = change.url.strip() if change.url is not None else None
+    if url is not None:
+        problem = await url_problem(url, request.app[keys.SETTINGS].allow_private_endpoints)
+        if problem is not None:
+            return error_response(400, problem, "invalid_url")
+    events: list[str] | None = None
+    if change.events is not None:
+        events = list(dict.fromkeys(change.events))
+    async with request.app[keys.POOL].acquire() as conn:
+        row = await eq.update_endpoint(
+            conn,
+            endpoint_id,
+            url=url,
+            events=events,
+            description=change.description,
+            enabled=change.enabled,
+        )
+    if row is None:
+        return error_response(404, NOT_FOUND)
+    return ok(_endpoint(row))
+
+
+@routes.delete(ENDPOINT_ROUTE)
+@require_scope("webhooks")
+@describe(
+    Operation(
+        "Delete an outgoing webhook endpoint",
+        tag=TAG,
+        path=EndpointPath,
+        response=EndpointDeleted,
+        errors=(404,),
+    )
+)
+async def delete_endpoint(request: web.Request) -> web.StreamResponse:
+    """Delete the endpoint, its deliveries and their attempt log; 404 when there is none."""
+    endpoint_id = _endpoint_id(request)
+    async with request.app[keys.POOL].acquire() as conn:
+        deleted = await eq.delete_endpoint(conn, endpoint_id)
+    if not deleted:
+        return error_response(404, NOT_FOUND)
+    return ok(EndpointDeleted(id=endpoint_id))
+
+
+@routes.post(ENDPOINT_ROUTE + "/rotate-secret")
+@require_scope("webhooks")
+@describe(
+    Operation(
+        "Rotate an endpoint's signing secret",
+        tag=TAG,
+        path=EndpointPath,
+        response=SecretRotated,
+        errors=(404,),
+    )
+)
+async def rotate_secret(request: web.Request) -> web.StreamResponse:
+    """A new signing secret, shown only in this answer. The old one keeps signing for
+    24 h (every webhook carries both signatures meanwhile), so receivers can switch
+    without dropping a message. Rotating again within 24 h retires the oldest at once."""
+    endpoint_id = _endpoint_id(request)
+    secret = new_secret()
+    async with request.app[keys.POOL].acquire() as conn:
+        expires = await eq.rotate_secret(conn, endpoint_id, secret)
+    if expires is None:
+        return error_response(404, NOT_FOUND)
+    return ok(SecretRotated(id=endpoint_id, secret=secret, previous_secret_expires_at=expires))
+
+
+# the attempt log and replays live in api_deliveries; their URLs are routed here
+add_delivery_routes(routes, ENDPOINT_ROUTE)

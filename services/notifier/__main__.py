@@ -6,9 +6,11 @@ import asyncio
 import signal
 
 import structlog
+from aiohttp.abc import AbstractResolver
 
 from services.notifier.app import resources
 from services.notifier.dispatcher import Dispatcher
+from services.notifier.metrics import serving
 from services.notifier.relay import Relay
 from services.runtime import new_event_loop
 from shared.settings import Settings
@@ -19,15 +21,22 @@ log = structlog.get_logger(__name__)
 SHUTDOWN_TIMEOUT = 9.0
 
 
-async def serve(settings: Settings, stop: asyncio.Event) -> None:
+async def serve(
+    settings: Settings, stop: asyncio.Event, *, dns: AbstractResolver | None = None
+) -> None:
     """Relay and deliver until `stop` is set, then shut down cleanly.
 
     On stop nothing new is claimed; in-flight requests get up to 8 s to finish
     and the leases of any still unfinished are released, so the whole shutdown
     fits in the 10 s a SIGTERM allows. If either loop crashes, the other is
-    stopped the same way and the error is raised.
+    stopped the same way and the error is raised. `dns` replaces the resolver
+    (tests); /metrics is served on BOUNCEFLOW_NOTIFIER_METRICS_PORT unless 0.
     """
-    async with resources(settings) as res:
+    metrics_port = settings.notifier_metrics_port
+    async with (
+        resources(settings, dns) as res,
+        serving(res.metrics, res.pool, settings.http_host, metrics_port),
+    ):
         dispatcher = Dispatcher(res)
         relay = Relay(res, on_queued=dispatcher.wake.set)
         workers = [

@@ -1,19 +1,18 @@
-"""The notifier's SQL, as named async functions taking a connection.
-
-Every claim is a lease: `locked_until` is set when a delivery is claimed, so
-several notifier replicas never post the same delivery at once, and the claims
-of a crashed replica become due again when the lease runs out.
-"""
+"""The notifier's SQL besides claiming: the outbox relay, recording attempts (and what
+they do to the endpoint), and the figures behind the metrics gauges."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
+from services.notifier.claims import Claim
 from services.notifier.outcome import AttemptResult, Kind, Outcome
 from shared.db import Conn
+
+# The start of the reason an endpoint is disabled with after failing for too long.
+AUTO_DISABLED = "failing continuously since"
 
 _RELAY = """
 WITH batch AS (
@@ -34,121 +33,99 @@ WITH batch AS (
 SELECT (SELECT count(*) FROM relayed) AS relayed, (SELECT count(*) FROM queued) AS queued
 """
 
-# Candidates are locked (SKIP LOCKED: rows another replica is claiming are skipped),
-# then at most `room` per endpoint are kept, so one endpoint cannot take every slot.
-_CLAIM = """
-WITH candidates AS (
-    SELECT d.id, d.endpoint_id, d.next_attempt_at
-    FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled
-    WHERE d.status = 'pending'
-      AND d.next_attempt_at <= now()
-      AND (d.locked_until IS NULL OR d.locked_until < now())
-      AND d.endpoint_id <> ALL ($3::bigint[])
-    ORDER BY d.next_attempt_at
-    LIMIT $2
-    FOR UPDATE OF d SKIP LOCKED
-), ranked AS (
-    SELECT c.id, c.next_attempt_at,
-           row_number() OVER (PARTITION BY c.endpoint_id ORDER BY c.next_attempt_at, c.id) AS rn,
-           COALESCE(b.room, $6::int) AS room
-    FROM candidates c
-    LEFT JOIN unnest($4::bigint[], $5::int[]) AS b (endpoint_id, room)
-           ON b.endpoint_id = c.endpoint_id
-), picked AS (
-    SELECT id FROM ranked WHERE rn <= room ORDER BY next_attempt_at, id LIMIT $1
-)
-UPDATE webhook_deliveries d
-SET locked_until = now() + $7::float8 * interval '1 second'
-FROM picked p, outbox o, webhook_endpoints e
-WHERE d.id = p.id AND o.id = d.outbox_id AND e.id = d.endpoint_id
-RETURNING d.id, d.endpoint_id, d.message_id, d.event_type, d.attempts, d.locked_until,
-          o.payload, o.trace_id, e.url, e.secret,
-          CASE WHEN e.previous_secret_expires_at > now() THEN e.previous_secret END
-              AS previous_secret
-"""
-
-# Seconds until the earliest claimable delivery (negative: already due).
-_NEXT_DUE = """
-SELECT EXTRACT(EPOCH FROM (d.next_attempt_at - now()))::float8
-FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled
-WHERE d.status = 'pending'
-  AND (d.locked_until IS NULL OR d.locked_until < now())
-  AND d.endpoint_id <> ALL ($1::bigint[])
-ORDER BY d.next_attempt_at
-LIMIT 1
-"""
-
-_INSERT_ATTEMPT = """
+# Attempts of a batch, in the order they finished; a delivery deleted meanwhile (with its
+# endpoint) is skipped, and the lock keeps it from being deleted before the insert.
+_INSERT_ATTEMPTS = """
 INSERT INTO webhook_attempts (delivery_id, status_code, latency_ms, error, response_body)
-VALUES ($1, $2, $3, $4, $5)
+SELECT r.id, r.code, r.latency, r.error, r.body
+FROM unnest($1::bigint[], $2::int[], $3::float8[], $4::text[], $5::text[])
+     WITH ORDINALITY AS r (id, code, latency, error, body, n)
+JOIN webhook_deliveries d ON d.id = r.id
+ORDER BY r.n
+FOR KEY SHARE OF d
 """
 
-# Success and 410 end the delivery whoever holds the lease: the request did happen.
-_SUCCEEDED = """
-UPDATE webhook_deliveries
-SET status = 'succeeded', attempts = attempts + 1, completed_at = now(), locked_until = NULL,
-    last_status_code = $2, last_error = NULL
-WHERE id = $1 AND status = 'pending'
+# Success and 410 end the delivery whoever holds the lease (the request did happen); a
+# retry or a dead letter is decided only by the holder of the lease. Returns ours.
+_APPLY_OUTCOMES = """
+UPDATE webhook_deliveries d
+SET attempts = d.attempts + 1,
+    status = CASE r.kind WHEN 'retry' THEN 'pending' WHEN 'succeeded' THEN 'succeeded'
+                         ELSE 'failed' END,
+    completed_at = CASE WHEN r.kind = 'retry' THEN NULL ELSE now() END,
+    next_attempt_at = CASE WHEN r.kind = 'retry'
+                           THEN now() + r.retry_in * interval '1 second'
+                           ELSE d.next_attempt_at END,
+    locked_until = NULL, last_status_code = r.code, last_error = r.reason
+FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::int[], $5::float8[], $6::text[])
+     AS r (id, kind, lease, code, retry_in, reason)
+WHERE d.id = r.id AND d.status = 'pending'
+  AND (r.kind IN ('succeeded', 'gone') OR d.locked_until = r.lease)
+RETURNING d.id
 """
 
-_GONE = """
-UPDATE webhook_deliveries
-SET status = 'failed', attempts = attempts + 1, completed_at = now(), locked_until = NULL,
-    last_status_code = $2, last_error = $3
-WHERE id = $1 AND status = 'pending'
-"""
+# Failing continuously (no success since failing_since) for longer than $3 seconds.
+_EXPIRED = (
+    "(NOT a.ok AND NOT a.gone AND e.enabled AND e.failing_since IS NOT NULL"
+    " AND e.failing_since < now() - $3::float8 * interval '1 second')"
+)
 
-# A retry or a dead letter is decided only by the holder of the lease ($3).
-_RETRY = """
-UPDATE webhook_deliveries
-SET attempts = attempts + 1, next_attempt_at = now() + $4::float8 * interval '1 second',
-    locked_until = NULL, last_status_code = $2, last_error = $5
-WHERE id = $1 AND status = 'pending' AND locked_until = $3
-"""
+# What a batch's attempts mean for their endpoints, in one statement (rows are locked in
+# one consistent order, so replicas recording at once cannot deadlock): a success ends
+# the failure streak, a failure starts one, 410 disables, and a streak longer than $3
+# seconds disables. Only rows that change are written.
+_APPLY_TO_ENDPOINTS = f"""
+UPDATE webhook_endpoints e SET
+    failing_since = CASE WHEN a.ok THEN NULL ELSE COALESCE(e.failing_since, now()) END,
+    enabled = e.enabled AND NOT a.gone AND NOT {_EXPIRED},
+    disabled_reason = CASE
+        WHEN a.gone THEN $4
+        WHEN {_EXPIRED} THEN '{AUTO_DISABLED} '
+            || to_char(e.failing_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+            || ' (longer than ' || round($3::float8)::bigint || ' s);'
+            || ' re-enable it once it answers 2xx'
+        ELSE e.disabled_reason END,
+    updated_at = CASE WHEN a.gone OR {_EXPIRED} THEN now() ELSE e.updated_at END
+FROM unnest($1::bigint[], $2::bool[], $5::bool[]) AS a (id, ok, gone)
+WHERE e.id = a.id
+  AND (a.gone OR (a.ok AND e.failing_since IS NOT NULL)
+       OR (NOT a.ok AND e.failing_since IS NULL) OR {_EXPIRED})
+RETURNING e.id, e.failing_since, (e.updated_at = now() AND NOT a.gone) AS auto_disabled
+"""  # noqa: S608 - constants only
 
-_FAILED = """
-UPDATE webhook_deliveries
-SET status = 'failed', attempts = attempts + 1, completed_at = now(), locked_until = NULL,
-    last_status_code = $2, last_error = $4
-WHERE id = $1 AND status = 'pending' AND locked_until = $3
-"""
-
-_ENDPOINT_HEALTHY = """
-UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL
-"""
-
-_ENDPOINT_FAILING = """
-UPDATE webhook_endpoints SET failing_since = now() WHERE id = $1 AND failing_since IS NULL
-"""
-
-_DISABLE_ENDPOINT = """
-UPDATE webhook_endpoints
-SET enabled = false, disabled_reason = $2, failing_since = COALESCE(failing_since, now()),
-    updated_at = now()
-WHERE id = $1
-"""
-
-_RELEASE = """
-UPDATE webhook_deliveries d SET locked_until = NULL
-FROM unnest($1::bigint[], $2::timestamptz[]) AS r (id, lease)
-WHERE d.id = r.id AND d.status = 'pending' AND d.locked_until = r.lease
+_GAUGES = """
+SELECT
+    (SELECT count(*) FROM webhook_deliveries
+     WHERE status = 'pending' AND next_attempt_at <= now()) AS due,
+    (SELECT count(*) FROM webhook_deliveries
+     WHERE status = 'pending' AND attempts > schedule_start) AS retries,
+    (SELECT count(*) FROM webhook_endpoints WHERE NOT enabled) AS disabled
 """
 
 
 @dataclass(frozen=True, slots=True)
-class Claim:
-    """A delivery this process holds the lease on, with what it takes to send it."""
+class Attempted:
+    """An attempt made under a lease, with its decided outcome, ready to be stored."""
 
-    id: int
-    endpoint_id: int
-    message_id: str  # the Standard Webhooks webhook-id, the same on every retry
-    event_type: str
-    attempts: int  # attempts made before this one
-    lease: datetime  # our locked_until: proves the claim is still ours
-    payload: Any
-    trace_id: str | None
-    url: str
-    secrets: tuple[str, ...]  # current secret first, then a still-valid previous one
+    claim: Claim
+    lease: datetime  # our current locked_until (renewals move it)
+    result: AttemptResult
+    outcome: Outcome
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """What storing a batch of attempts did."""
+
+    ours: frozenset[int]  # deliveries updated; others were finished, deleted or taken over
+    auto_disabled: dict[int, datetime]  # endpoint id -> failing_since, disabled just now
+
+
+@dataclass(frozen=True, slots=True)
+class Gauges:
+    due: int  # pending deliveries due now (the queue depth)
+    retries: int  # pending deliveries waiting for a retry
+    disabled: int  # disabled endpoints
 
 
 async def relay_batch(conn: Conn, limit: int) -> tuple[int, int]:
@@ -159,87 +136,58 @@ async def relay_batch(conn: Conn, limit: int) -> tuple[int, int]:
     return int(row["relayed"]), int(row["queued"])
 
 
-async def claim_due(
-    conn: Conn,
-    *,
-    limit: int,
-    per_endpoint: int,
-    in_flight: Mapping[int, int],
-    lease_seconds: float,
-) -> list[Claim]:
-    """Lease up to `limit` due deliveries, at most `per_endpoint` in flight per endpoint
-    counting the `in_flight` ones this process already holds."""
-    saturated = [e for e, n in in_flight.items() if n >= per_endpoint]
-    busy = [(e, per_endpoint - n) for e, n in in_flight.items() if n < per_endpoint]
-    rows = await conn.fetch(
-        _CLAIM,
-        limit,
-        # look past the first `limit` rows so one endpoint's backlog leaves room for others
-        limit * 4,
-        saturated,
-        [e for e, _ in busy],
-        [room for _, room in busy],
-        per_endpoint,
-        lease_seconds,
-    )
-    return [
-        Claim(
-            id=r["id"],
-            endpoint_id=r["endpoint_id"],
-            message_id=r["message_id"],
-            event_type=r["event_type"],
-            attempts=r["attempts"],
-            lease=r["locked_until"],
-            payload=r["payload"],
-            trace_id=r["trace_id"],
-            url=r["url"],
-            secrets=(r["secret"],) + ((r["previous_secret"],) if r["previous_secret"] else ()),
-        )
-        for r in rows
-    ]
+async def record_batch(conn: Conn, batch: Sequence[Attempted], disable_after: float) -> Recorded:
+    """Store the attempts and apply their outcomes to deliveries and endpoints, all in one
+    transaction (a few statements, whatever the batch size).
 
-
-async def seconds_until_next_due(conn: Conn, exclude_endpoints: Sequence[int]) -> float | None:
-    """Seconds until the earliest unleased pending delivery is due (<= 0: due now);
-    None when there is none. Endpoints in `exclude_endpoints` are not considered."""
-    value = await conn.fetchval(_NEXT_DUE, list(exclude_endpoints))
-    return None if value is None else float(value)
-
-
-async def record_attempt(conn: Conn, claim: Claim, result: AttemptResult, outcome: Outcome) -> bool:
-    """Store the attempt and apply its outcome in one transaction.
-
-    Returns False when the delivery was no longer ours to update (lease lost or
-    already finished); the attempt row is stored either way.
+    An endpoint failing for longer than `disable_after` seconds is disabled. A
+    delivery deleted meanwhile (its endpoint was) is skipped.
     """
-    code = result.status_code
+    results = [a.result for a in batch]
+    ids = [a.claim.id for a in batch]
+    endpoints: dict[int, tuple[bool, bool]] = {}  # id -> (any success, any 410)
+    for a in batch:
+        ok, gone = endpoints.get(a.claim.endpoint_id, (False, False))
+        endpoints[a.claim.endpoint_id] = (
+            ok or a.outcome.kind is Kind.SUCCEEDED,
+            gone or a.outcome.kind is Kind.GONE,
+        )
+    order = sorted(endpoints)
+    gone_reason = next((a.outcome.reason for a in batch if a.outcome.kind is Kind.GONE), None)
     async with conn.transaction():
         await conn.execute(
-            _INSERT_ATTEMPT,
-            claim.id,
-            code,
-            result.latency_ms,
-            result.error,
-            result.response_body,
+            _INSERT_ATTEMPTS,
+            ids,
+            [r.status_code for r in results],
+            [r.latency_ms for r in results],
+            [r.error for r in results],
+            [r.response_body for r in results],
         )
-        if outcome.kind is Kind.SUCCEEDED:
-            status = await conn.execute(_SUCCEEDED, claim.id, code)
-            await conn.execute(_ENDPOINT_HEALTHY, claim.endpoint_id)
-        elif outcome.kind is Kind.GONE:
-            status = await conn.execute(_GONE, claim.id, code, outcome.reason)
-            await conn.execute(_DISABLE_ENDPOINT, claim.endpoint_id, outcome.reason)
-        elif outcome.kind is Kind.RETRY:
-            status = await conn.execute(
-                _RETRY, claim.id, code, claim.lease, outcome.retry_in, outcome.reason
-            )
-            await conn.execute(_ENDPOINT_FAILING, claim.endpoint_id)
-        else:
-            status = await conn.execute(_FAILED, claim.id, code, claim.lease, outcome.reason)
-            await conn.execute(_ENDPOINT_FAILING, claim.endpoint_id)
-    return status != "UPDATE 0"
+        ours = await conn.fetch(
+            _APPLY_OUTCOMES,
+            ids,
+            [a.outcome.kind.value for a in batch],
+            [a.lease for a in batch],
+            [r.status_code for r in results],
+            [a.outcome.retry_in for a in batch],
+            [a.outcome.reason for a in batch],
+        )
+        changed = await conn.fetch(
+            _APPLY_TO_ENDPOINTS,
+            order,
+            [endpoints[e][0] for e in order],
+            disable_after,
+            gone_reason,
+            [endpoints[e][1] for e in order],
+        )
+    return Recorded(
+        ours=frozenset(r["id"] for r in ours),
+        auto_disabled={r["id"]: r["failing_since"] for r in changed if r["auto_disabled"]},
+    )
 
 
-async def release(conn: Conn, claims: Sequence[Claim]) -> None:
-    """Give back leases we hold without having attempted (shutdown): due again at once."""
-    if claims:
-        await conn.execute(_RELEASE, [c.id for c in claims], [c.lease for c in claims])
+async def gauges(conn: Conn) -> Gauges:
+    """The delivery queue as the metrics gauges show it."""
+    row = await conn.fetchrow(_GAUGES)
+    assert row is not None
+    return Gauges(due=row["due"], retries=row["retries"], disabled=row["disabled"])

@@ -10,9 +10,10 @@ import aiohttp
 import orjson
 
 from services.notifier import guard
-from services.notifier.db import Claim
+from services.notifier.claims import Claim
 from services.notifier.outcome import AttemptResult, parse_retry_after
 from services.notifier.signing import webhook_headers
+from shared.netguard import redact_url
 
 # How much of an endpoint's answer we keep for the attempt log (bytes).
 MAX_RESPONSE_BODY = 2048
@@ -45,12 +46,12 @@ async def attempt(
             status = resp.status
             retry_after = parse_retry_after(resp.headers.get("Retry-After"), now)
             snippet = await _read_prefix(resp)
+    except aiohttp.ConnectionTimeoutError:
+        return AttemptResult(None, _ms_since(started), error="connect timed out")
     except TimeoutError:
         return AttemptResult(None, _ms_since(started), error="timed out")
-    except aiohttp.ClientError as exc:
-        return AttemptResult(None, _ms_since(started), error=_describe(exc))
-    except OSError as exc:
-        return AttemptResult(None, _ms_since(started), error=_describe(exc))
+    except (aiohttp.ClientError, OSError) as exc:
+        return AttemptResult(None, _ms_since(started), error=_describe(exc, claim.url))
     return AttemptResult(
         status_code=status,
         latency_ms=_ms_since(started),
@@ -85,6 +86,8 @@ def _ms_since(started: float) -> float:
     return (time.monotonic() - started) * 1000.0
 
 
-def _describe(exc: BaseException) -> str:
-    text = str(exc)
+def _describe(exc: BaseException, url: str) -> str:
+    """The error as stored and logged; the URL (which may carry a token in its path or
+    query) is cut down to scheme, host and port if the message quotes it."""
+    text = str(exc).replace(url, redact_url(url))
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -1,37 +1,47 @@
 """The delivery loop: claim due deliveries, send them concurrently, record outcomes.
 
 Retry delays live in the database (`next_attempt_at`), never in a sleeping task,
-so a retry survives a restart and any replica may perform it.
+so a retry survives a restart and any replica may perform it. Which deliveries
+are claimed, and how a slow endpoint or a flood of retries is kept from holding
+up the rest, is `claims`' business.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
-from collections import Counter
 
 import asyncpg
 import structlog
 
-from services.notifier import db, delivery
+from services.notifier import claims, delivery
 from services.notifier.app import Resources
-from services.notifier.db import Claim
+from services.notifier.claims import Claim
+from services.notifier.db import Attempted
+from services.notifier.leases import LeaseBook
 from services.notifier.outcome import Kind, Outcome, decide
+from services.notifier.recorder import Recorder
 from services.notifier.wakeup import sleep_until_set
 
 log = structlog.get_logger(__name__)
 
-# A claim outlives the longest request by this margin (seconds), so it is never
-# taken over while we are still posting; a crashed replica's claims come back after it.
-LEASE_MARGIN = 20.0
+# A lease outlives the longest request by this margin (seconds) and is renewed every
+# third of its length; a crashed replica's claims come back after it runs out.
+LEASE_MARGIN = 10.0
 # On shutdown, in-flight requests get this long to finish (seconds); SIGTERM allows 10.
 DRAIN_TIMEOUT = 8.0
 # Shortest pause between claim rounds (seconds), so a due-but-skipped row cannot spin us.
 MIN_PAUSE = 0.01
-# Retry delays are multiplied by a random factor in this range.
+# Retry delays are multiplied by a random factor in this range (±20 %).
 JITTER = (0.8, 1.2)
 
 DB_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
+
+
+def per_endpoint_cap(concurrency: int) -> int:
+    """Requests one endpoint may have in flight across all replicas: a quarter of a
+    replica's slots, so a hanging endpoint leaves the rest to the others."""
+    return max(1, concurrency // 4)
 
 
 class Dispatcher:
@@ -43,11 +53,11 @@ class Dispatcher:
         self._settings = res.settings
         self._drain_timeout = drain_timeout
         self._concurrency = res.settings.notifier_concurrency
-        # one slow endpoint may hold at most a quarter of the slots
-        self._per_endpoint = max(1, self._concurrency // 4)
-        self._lease = res.settings.notifier_request_timeout + LEASE_MARGIN
+        self._per_endpoint = per_endpoint_cap(self._concurrency)
+        self._disable_after = res.settings.notifier_disable_after
+        self._leases = LeaseBook(res.pool, res.settings.notifier_request_timeout + LEASE_MARGIN)
+        self._recorder = Recorder(res.pool, self._leases, res.metrics, self._disable_after)
         self._tasks: dict[asyncio.Task[None], Claim] = {}
-        self._in_flight: Counter[int] = Counter()  # endpoint id -> requests in flight
         self._stopping = False
         self._rng = random.Random()  # noqa: S311 - jitter, not cryptography
         self.wake = asyncio.Event()
@@ -59,6 +69,8 @@ class Dispatcher:
 
     async def run(self) -> None:
         """Claim and deliver until stopped."""
+        renewals = asyncio.create_task(self._leases.run(), name="notifier-lease-renewal")
+        recorder = asyncio.create_task(self._recorder.run(), name="notifier-recorder")
         try:
             while not self._stopping:
                 # cleared before claiming: a wake-up during the round triggers another round
@@ -66,7 +78,12 @@ class Dispatcher:
                 pause = await self._fill()
                 await sleep_until_set(self.wake, pause)
         finally:
-            await self._drain()
+            try:
+                await self._drain()  # in-flight attempts are recorded meanwhile
+            finally:
+                recorder.cancel()
+                self._leases.stop()
+                await asyncio.gather(recorder, renewals, return_exceptions=True)
 
     async def _fill(self) -> float:
         """Claim as many due deliveries as there are free slots and start them.
@@ -77,19 +94,17 @@ class Dispatcher:
             return poll  # a finishing request wakes us
         try:
             async with self._res.pool.acquire() as conn:
-                claims = await db.claim_due(
+                claimed = await claims.claim_due(
                     conn,
                     limit=free,
                     per_endpoint=self._per_endpoint,
-                    in_flight=self._in_flight,
-                    lease_seconds=self._lease,
+                    lease_seconds=self._leases.lease_seconds,
                 )
-                for claim in claims:
+                for claim in claimed:
                     self._start(claim)
-                if len(claims) >= free:
+                if len(claimed) >= free:
                     return poll
-                saturated = [e for e, n in self._in_flight.items() if n >= self._per_endpoint]
-                due_in = await db.seconds_until_next_due(conn, saturated)
+                due_in = await claims.seconds_until_next_due(conn, self._per_endpoint)
         except DB_ERRORS as exc:
             log.warning("delivery_claim_failed", error=str(exc))
             return poll
@@ -98,17 +113,18 @@ class Dispatcher:
         return min(poll, max(MIN_PAUSE, due_in))
 
     def _start(self, claim: Claim) -> None:
-        self._in_flight[claim.endpoint_id] += 1
+        self._leases.hold(claim.id, claim.lease)
         task = asyncio.create_task(self._deliver(claim), name=f"webhook-delivery-{claim.id}")
         self._tasks[task] = claim
+        self._res.metrics.in_flight.inc()
         task.add_done_callback(self._finished)
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         claim = self._tasks.pop(task)
-        self._in_flight[claim.endpoint_id] -= 1
-        if self._in_flight[claim.endpoint_id] <= 0:
-            del self._in_flight[claim.endpoint_id]
+        self._res.metrics.in_flight.dec()
         if not task.cancelled() and (exc := task.exception()) is not None:
+            # a bug, not an endpoint's answer: let the lease run out rather than retry hot
+            self._leases.forget(claim.id)
             log.error(
                 "delivery_crashed",
                 webhook_id=claim.message_id,
@@ -134,38 +150,42 @@ class Dispatcher:
             self._res.session, claim, self._settings.allow_private_endpoints
         )
         outcome = decide(
-            result, claim.attempts, self._settings.retry_delays, self._rng.uniform(*JITTER)
+            result,
+            claim.attempts_in_schedule,
+            self._settings.retry_delays,
+            self._rng.uniform(*JITTER),
         )
+        self._res.metrics.deliveries.labels(outcome.kind.value).inc()
+        self._res.metrics.latency.observe(result.latency_ms / 1000.0)
         fields: dict[str, object] = {
             "status_code": result.status_code,
             "latency_ms": round(result.latency_ms, 1),
             "outcome": outcome.kind.value,
         }
         try:
-            async with self._res.pool.acquire() as conn:
-                ours = await db.record_attempt(conn, claim, result, outcome)
+            recorded = await self._recorder.record(Attempted(claim, claim.lease, result, outcome))
         except DB_ERRORS as exc:
             bound.error("delivery_record_failed", error=str(exc), **fields)
             return
-        if not ours:
+        if claim.id not in recorded.ours:
             bound.warning("delivery_lease_lost", **fields)
         _log_outcome(bound, outcome, fields)
 
     async def _drain(self) -> None:
         if not self._tasks:
             return
-        claims = dict(self._tasks)
-        log.info("delivery_draining", in_flight=len(claims))
-        _, pending = await asyncio.wait(list(claims), timeout=self._drain_timeout)
+        tasks = list(self._tasks)
+        log.info("delivery_draining", in_flight=len(tasks))
+        _, pending = await asyncio.wait(tasks, timeout=self._drain_timeout)
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
-        unfinished = [claims[t] for t in pending]
+        unfinished = await self._leases.take_all()
         if not unfinished:
             return
         try:
             async with self._res.pool.acquire() as conn:
-                await db.release(conn, unfinished)
+                await claims.release(conn, unfinished)
         except DB_ERRORS as exc:
             # the leases simply run out instead
             log.warning("delivery_release_failed", error=str(exc), count=len(unfinished))

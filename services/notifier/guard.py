@@ -1,26 +1,23 @@
-"""Where webhooks may go: no loopback, private or link-local destinations unless allowed.
+"""Where webhooks may go, checked at delivery time (shared.netguard decides).
 
-Checked at connect time (not only when the endpoint is registered) so a DNS
-answer that changes later cannot point us at an internal service.
+Checked when connecting, not only when the endpoint was registered, so a DNS
+answer that changes later cannot point us at an internal service. The check is
+pinned to the connection: aiohttp connects to exactly the addresses its
+resolver returns (and caches only those), so `PublicOnlyResolver` sees every
+address we will ever connect to for a name; IP-literal hosts skip the
+resolver and are checked by `refusal` instead.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
-from yarl import URL
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+from shared import netguard
 
-
-def is_public(address: IPAddress) -> bool:
-    """True for globally routable unicast addresses only."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_global and not address.is_multicast
+NOT_PUBLIC = "endpoint address is not public (BOUNCEFLOW_ALLOW_PRIVATE_ENDPOINTS is false)"
 
 
 def refusal(url: str, allow_private: bool) -> str | None:
@@ -29,44 +26,37 @@ def refusal(url: str, allow_private: bool) -> str | None:
     Names are checked later by `PublicOnlyResolver`; here only the scheme and an
     IP-literal host, which aiohttp connects to without asking the resolver.
     """
-    try:
-        parsed = URL(url)
-    except (TypeError, ValueError):
-        return "invalid endpoint URL"
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        return "endpoint URL must be http(s) with a host"
+    target = netguard.parse_target(url)
+    if isinstance(target, str):
+        return f"invalid endpoint URL: {target}"
     if allow_private:
         return None
-    try:
-        address = ipaddress.ip_address(parsed.host)
-    except ValueError:
-        return None  # a name: checked when it is resolved
-    if not is_public(address):
-        return "endpoint address is not public (BOUNCEFLOW_ALLOW_PRIVATE_ENDPOINTS is false)"
+    literal = target.literal
+    if literal is not None and not netguard.is_public(literal):
+        return NOT_PUBLIC
     return None
 
 
 class PublicOnlyResolver(AbstractResolver):
-    """Resolves like aiohttp's default resolver, then drops non-public addresses.
+    """Resolves with `inner` (aiohttp's default resolver unless given), then refuses
+    the name unless every address is public.
 
-    When nothing public is left the lookup fails (socket.gaierror), which aiohttp
-    reports as a connection error: the attempt fails and is retried by schedule.
+    A refusal is a failed lookup (socket.gaierror), which aiohttp reports as a
+    connection error: the attempt fails and is retried by schedule.
     """
 
-    def __init__(self) -> None:
-        self._inner = DefaultResolver()
+    def __init__(self, inner: AbstractResolver | None = None) -> None:
+        self._inner = inner if inner is not None else DefaultResolver()
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
         found = await self._inner.resolve(host, port, family)
-        public = [r for r in found if is_public(ipaddress.ip_address(r["host"]))]
-        if not public:
+        addresses = [netguard.ip_address(r["host"]) for r in found]
+        if not netguard.all_public(addresses):
             # a gaierror carries its text in strerror, which aiohttp puts in its message
-            raise socket.gaierror(
-                socket.EAI_NONAME, f"{host} resolves only to non-public addresses"
-            )
-        return public
+            raise socket.gaierror(socket.EAI_NONAME, f"{host} resolves to non-public addresses")
+        return found
 
     async def close(self) -> None:
         await self._inner.close()

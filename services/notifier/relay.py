@@ -1,7 +1,8 @@
 """The outbox relay: outbox rows -> one webhook delivery per subscribed endpoint.
 
 Woken by NOTIFY on the outbox channel (the ledger notifies in the transaction
-that writes the outbox), with a poll every notifier_poll_interval seconds as a
+that writes the outbox; the management API when it re-queues deliveries, which
+wakes the dispatcher too), with a poll every notifier_poll_interval seconds as a
 fallback for lost notifications and a dropped listening connection. Replicas
 take disjoint batches (FOR UPDATE SKIP LOCKED), and the unique (outbox,
 endpoint) pair makes a repeated relay harmless.
@@ -98,7 +99,10 @@ class Relay:
         self._listener = conn
 
     def _notified(self, *_args: object) -> None:
+        # the management API notifies too when it re-queues deliveries (retry, replay,
+        # re-enable): the dispatcher looks at once instead of at its next poll
         self.wake.set()
+        self._on_queued()
 
     async def _close_listener(self) -> None:
         conn, self._listener = self._listener, None

@@ -48,7 +48,7 @@ async def test_run_applies_a_bounce_and_stops_cleanly(
             assert resp.status == 200
 
         async def bounced() -> bool:
-            return await db.fetchval("SELECT status FROM subscribers") == "bounced"
+            return bool(await db.fetchval("SELECT status FROM subscribers") == "bounced")
 
         await wait_for(bounced, timeout=20, what="the bounce applied")
     finally:

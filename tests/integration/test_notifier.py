@@ -16,6 +16,7 @@ import asyncpg
 import orjson
 import pytest
 from aiohttp import web
+from aiohttp.abc import AbstractResolver
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from services.notifier.__main__ import serve
@@ -48,6 +49,7 @@ def fail_first(n_failures: int, status: int = 500) -> Respond:
 class Hit:
     headers: dict[str, str]
     body: bytes
+    at: float = field(default_factory=time.time)  # wall clock, comparable with the database's
 
     @property
     def json(self) -> Any:
@@ -57,9 +59,11 @@ class Hit:
 @dataclass
 class Receiver:
     """A local webhook endpoint. `respond(n)` answers the n-th request (1-based);
-    while `gate` is clear, requests wait for it (a slow endpoint)."""
+    while `gate` is clear, requests wait for it (a slow endpoint); `delay` seconds
+    is how long it takes to answer (a realistic one)."""
 
     respond: Respond = field(default_factory=lambda: always(204))
+    delay: float = 0.0
     gate: asyncio.Event = field(default_factory=asyncio.Event)
     hits: list[Hit] = field(default_factory=list)
     requests: int = 0
@@ -79,17 +83,23 @@ class Receiver:
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
             await self.gate.wait()
+            if self.delay:
+                await asyncio.sleep(self.delay)  # the endpoint's own latency
         finally:
             self.in_flight -= 1
         self.hits.append(Hit(dict(request.headers), body))
         return self.respond(n)
 
-    async def start(self) -> None:
+    async def start(self, port: int = 0) -> None:
         app = web.Application()
         app.router.add_post("/hook", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1)
+        # handler_cancellation: a request the notifier gave up on (timeout) stops counting
+        # as in flight here too
+        self._runner = web.AppRunner(
+            app, access_log=None, shutdown_timeout=1, handler_cancellation=True
+        )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         port = self._runner.addresses[0][1]
         self.url = f"http://127.0.0.1:{port}/hook"
@@ -143,16 +153,16 @@ class Running:
         return time.monotonic() - started
 
 
-StartNotifier = Callable[[Settings], Running]
+StartNotifier = Callable[..., Running]
 
 
 @pytest.fixture
 async def notifier() -> AsyncIterator[StartNotifier]:
     running: list[Running] = []
 
-    def start(settings: Settings) -> Running:
+    def start(settings: Settings, dns: AbstractResolver | None = None) -> Running:
         stop = asyncio.Event()
-        r = Running(stop, asyncio.create_task(serve(settings, stop)))
+        r = Running(stop, asyncio.create_task(serve(settings, stop, dns=dns)))
         running.append(r)
         return r
 
