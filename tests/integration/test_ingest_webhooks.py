@@ -255,7 +255,19 @@ async def test_sendgrid_signed_event_webhook(settings: Settings, db) -> None:
         stale = await client.post(
             "/api/v1/webhooks/sendgrid", data=body, headers=signed(body, now - 3600)
         )
-        assert (tampered.status, stale.status) == (401, 401)
+        other = ec.generate_private_key(ec.SECP256R1())
+        wrong_key = {
+            **signed(body, now),
+            "X-Twilio-Email-Event-Webhook-Signature": base64.b64encode(
+                other.sign(str(now).encode() + body, ec.ECDSA(hashes.SHA256()))
+            ).decode(),
+        }
+        bad_b64 = {**signed(body, now), "X-Twilio-Email-Event-Webhook-Signature": "%%not base64%%"}
+        refused = [
+            (await client.post("/api/v1/webhooks/sendgrid", data=body, headers=h)).status
+            for h in (wrong_key, bad_b64)
+        ]
+        assert (tampered.status, stale.status, *refused) == (401, 401, 401, 401)
         assert await depth(settings) == 1
     finally:
         await client.close()
