@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import os
 import sys
 import time
 import uuid
@@ -33,6 +34,20 @@ def peak_rss_mb(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_report(services: list[Service], since: dict[int, float], seconds: float) -> str:
+    parts = []
+    for s in services:
+        used = cpu_seconds(s.pid)
+        parts.append(f"{s.name} {100 * (used - since.get(s.pid, 0.0)) / seconds:.0f}%")
+        since[s.pid] = used
+    return "CPU of one core: " + ", ".join(parts)
 
 
 def pct(values: list[float], p: float) -> float:
@@ -148,8 +163,11 @@ async def main() -> None:
         connector = aiohttp.TCPConnector(limit=args.concurrency)
         async with aiohttp.ClientSession(connector=connector) as session:
             load = Load(base, session)
+            cpu: dict[int, float] = {}
+            cpu_report(services, cpu, 1)
             # 1. accepted throughput (burst)
             elapsed = await load.flood(args.burst_seconds, args.concurrency)
+            print(cpu_report(services, cpu, elapsed))
             print(
                 f"accepted: {load.accepted_requests / elapsed:,.0f} requests/s, "
                 f"{load.accepted_events / elapsed:,.0f} events/s over {elapsed:.1f}s "
@@ -166,6 +184,7 @@ async def main() -> None:
                 samples.append((time.monotonic(), await applied_count(pool)))
             await flood
             after, t1 = await applied_count(pool), time.monotonic()
+            print(cpu_report(services, cpu, t1 - t0))
             rates = [(b[1] - a[1]) / (b[0] - a[0]) for a, b in itertools.pairwise(samples)]
             print(
                 f"applied: {(after - before) / (t1 - t0):,.0f} events/s sustained over {t1 - t0:.0f}s "
@@ -180,7 +199,10 @@ async def main() -> None:
             )
             # 3. latency at a paced rate
             load.track = True
+            cpu_report(services, cpu, 1)
+            t2 = time.monotonic()
             await load.paced(30, args.rate)
+            print(cpu_report(services, cpu, time.monotonic() - t2))
             await wait_drained(pool, load.accepted_events, 60)
             rows = await pool.fetch(
                 "SELECT ingest_id, min(extract(epoch FROM created_at)) AS t FROM events "

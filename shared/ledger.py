@@ -103,10 +103,13 @@ SELECT email, status, soft_streak, anchor_at FROM subscribers
 WHERE email = ANY($1::text[]) ORDER BY email FOR UPDATE
 """
 
+# One index scan (events_email_time) for the whole batch. Each address's anchor (from
+# the locked rows) is applied in Python: joining subscribers or an unnest of anchors here
+# let the planner pick sequential scans once the tables grew (~20-40 ms per batch at
+# 100k rows); `$2`, the oldest anchor of the batch, still bounds the scan.
 _LOAD_HISTORY = """
-SELECT e.email, e.kind, e.occurred_at, e.dedup_key, e.set_status
-FROM events e JOIN subscribers s ON s.email = e.email
-WHERE e.email = ANY($1::text[]) AND e.occurred_at >= COALESCE(s.anchor_at, '-infinity')
+SELECT email, kind, occurred_at, dedup_key, set_status FROM events
+WHERE email = ANY($1::text[]) AND occurred_at >= $2
 """
 
 _UPDATE_SUBSCRIBERS = """
@@ -131,6 +134,7 @@ FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS x(m, t, p, tr)
 ON CONFLICT (message_id) DO NOTHING
 """
 
+_BEGINNING = datetime(1, 1, 1, tzinfo=UTC)
 _BOUNCES = frozenset({HistoryKind.HARD, HistoryKind.SOFT, HistoryKind.COMPLAINT})
 
 
@@ -184,7 +188,13 @@ async def apply_events(
         await conn.execute(_ENSURE_SUBSCRIBERS, emails, names)
         current = {row["email"]: row for row in await conn.fetch(_LOCK_SUBSCRIBERS, emails)}
         history: dict[str, list[HistoryEvent]] = defaultdict(list)
-        for row in await conn.fetch(_LOAD_HISTORY, emails):
+        anchors = {e: current[e]["anchor_at"] for e in emails}
+        oldest = min((a for a in anchors.values() if a is not None), default=None)
+        floor = oldest if oldest is not None and None not in anchors.values() else None
+        for row in await conn.fetch(_LOAD_HISTORY, emails, floor or _BEGINNING):
+            anchor = anchors[row["email"]]
+            if anchor is not None and row["occurred_at"] < anchor:
+                continue  # older than the address's latest manual change: cannot matter
             if row["dedup_key"] not in inserted:
                 set_status = Status(row["set_status"]) if row["set_status"] else None
                 history[row["email"]].append(
