@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.payloads import MAILGUN_KEY, stream
 from demo.processes import Service, basic_auth, free_port, run_cli, service_env, wait_ready
+from shared.broker import delete_topology
 
 AUTH = basic_auth("bench", "bench")
 
@@ -137,10 +138,11 @@ async def main() -> None:
     await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     await admin.close()
     port = free_port()
+    prefix = f"bench-{uuid.uuid4().hex[:6]}"
     env = service_env(
         {
             "BOUNCEFLOW_DATABASE_URL": args.database,
-            "BOUNCEFLOW_AMQP_PREFIX": f"bench-{uuid.uuid4().hex[:6]}",
+            "BOUNCEFLOW_AMQP_PREFIX": prefix,
             "BOUNCEFLOW_HTTP_PORT": str(port),
             "BOUNCEFLOW_WEBHOOK_BASIC_AUTH": "bench:bench",
             "BOUNCEFLOW_MAILGUN_SIGNING_KEY": MAILGUN_KEY,
@@ -221,6 +223,9 @@ async def main() -> None:
         await pool.close()
         for s in services:
             s.stop()
+        await delete_topology(
+            env.get("BOUNCEFLOW_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"), prefix
+        )
 
 
 if __name__ == "__main__":

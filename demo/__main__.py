@@ -26,8 +26,10 @@ from demo.processes import (
 )
 from demo.receiver import Receiver
 from demo.scenario import EXPECTED_BOUNCED_WEBHOOKS, EXPECTED_STATUS, MAILGUN_KEY, requests
+from shared.broker import delete_topology
 
 DATABASE = "postgresql://postgres@127.0.0.1:5432/bounceflow_demo"
+AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
 BASIC = ("demo", "demo-password")
 LOGS = Path(".demo")
 TIMEOUT = 60.0  # seconds for everything to arrive
@@ -150,20 +152,8 @@ def main() -> int:
     finally:
         codes = {s.name: s.stop() for s in services}
         print("stopped: " + ", ".join(f"{n} (exit {c})" for n, c in codes.items()))
-        asyncio.run(_delete_topology(prefix))
+        asyncio.run(delete_topology(AMQP_URL, prefix))
     return 0 if ok and all(c == 0 for c in codes.values()) else 1
-
-
-async def _delete_topology(prefix: str) -> None:
-    import aio_pika
-
-    conn = await aio_pika.connect("amqp://guest:guest@127.0.0.1:5672/")
-    async with conn:
-        ch = await conn.channel()
-        for q in (f"{prefix}.raw", f"{prefix}.raw.dead"):
-            await ch.queue_delete(q)
-        for x in (f"{prefix}.raw", f"{prefix}.dlx"):
-            await ch.exchange_delete(x)
 
 
 if __name__ == "__main__":

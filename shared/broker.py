@@ -86,3 +86,15 @@ async def declare(channel: AbstractChannel, topo: Topology) -> Declared:
     )
     await raw_q.bind(raw_x, RAW_ROUTING_KEY)
     return Declared(raw_x, raw_q, dead_x, dead_q)
+
+
+async def delete_topology(url: str, prefix: str) -> None:
+    """Delete every queue and exchange of `prefix` (test runs, the demo, benchmarks)."""
+    topo = Topology(prefix)
+    connection = await aio_pika.connect(url)
+    async with connection:
+        channel = await connection.channel()
+        for queue in (topo.raw_queue, topo.dead_queue):
+            await channel.queue_delete(queue)
+        for exchange in (topo.raw_exchange, topo.dead_exchange):
+            await channel.exchange_delete(exchange)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
-import aio_pika
 import asyncpg
 import pytest
 
+from shared.broker import delete_topology
 from shared.db import create_pool
 from shared.migrate import migrate
 from shared.settings import Settings
@@ -86,13 +86,3 @@ async def settings(base_settings: Settings, infra: Servers) -> AsyncIterator[Set
     prefix = f"{base_settings.amqp_prefix}-{uuid.uuid4().hex[:6]}"
     yield base_settings.model_copy(update={"amqp_prefix": prefix})
     await delete_topology(infra.amqp_url, prefix)
-
-
-async def delete_topology(amqp_url: str, prefix: str) -> None:
-    conn = await aio_pika.connect(amqp_url)
-    async with conn:
-        ch = await conn.channel()
-        for q in (f"{prefix}.raw", f"{prefix}.raw.dead"):
-            await ch.queue_delete(q)
-        for x in (f"{prefix}.raw", f"{prefix}.dlx"):
-            await ch.exchange_delete(x)

@@ -13,8 +13,8 @@ import pytest
 
 from demo.processes import SERVICES, Service, free_port, run_cli, service_env, wait_ready
 from demo.receiver import Receiver
+from shared.broker import delete_topology
 from shared.settings import Settings
-from tests.conftest import delete_topology
 
 BASIC = ("provider", "s3cret")
 

@@ -10,8 +10,8 @@ import asyncpg
 import pytest
 
 from demo.processes import Service, basic_auth, free_port, service_env, wait_ready
+from shared.broker import delete_topology
 from shared.settings import Settings
-from tests.conftest import delete_topology
 from tests.helpers import wait_for
 from tests.provider_fixtures import fixture_request
 

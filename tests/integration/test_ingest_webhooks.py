@@ -181,7 +181,7 @@ async def test_malformed_and_oversized(client: TestClient, settings: Settings) -
 async def test_full_queue_rejects_publish_with_503(base_settings: Settings, db) -> None:
     import uuid
 
-    from tests.conftest import delete_topology
+    from shared.broker import delete_topology
 
     settings = base_settings.model_copy(
         update={"amqp_prefix": f"full-{uuid.uuid4().hex[:6]}", "raw_queue_max_length": 1}
