@@ -25,7 +25,14 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
 async def create_pool(dsn: str, size: int = 10) -> asyncpg.Pool:
     """A pool whose connections decode jsonb; callers close it."""
     pool = await asyncpg.create_pool(
-        dsn, min_size=1, max_size=size, init=_init_connection, command_timeout=60
+        dsn,
+        min_size=1,
+        max_size=size,
+        init=_init_connection,
+        command_timeout=60,
+        # short OLTP statements: JIT compilation (on by default) only adds 100-300 ms
+        # whenever a plan's estimated cost crosses jit_above_cost
+        server_settings={"jit": "off"},
     )
     assert pool is not None
     return pool

@@ -103,13 +103,17 @@ SELECT email, status, soft_streak, anchor_at FROM subscribers
 WHERE email = ANY($1::text[]) ORDER BY email FOR UPDATE
 """
 
-# One index scan (events_email_time) for the whole batch. Each address's anchor (from
-# the locked rows) is applied in Python: joining subscribers or an unnest of anchors here
-# let the planner pick sequential scans once the tables grew (~20-40 ms per batch at
-# 100k rows); `$2`, the oldest anchor of the batch, still bounds the scan.
+# One index lookup (events_email_time) per address, whatever the planner's statistics
+# say: `OFFSET 0` keeps the lateral subquery from being flattened into a join, which,
+# with stale or missing statistics, became a sequential scan of all events (20-50 ms per
+# batch at 100k rows instead of < 1 ms). Each address's anchor is applied in Python.
 _LOAD_HISTORY = """
-SELECT email, kind, occurred_at, dedup_key, set_status FROM events
-WHERE email = ANY($1::text[]) AND occurred_at >= $2
+SELECT e.email, e.kind, e.occurred_at, e.dedup_key, e.set_status
+FROM unnest($1::text[]) AS a(email)
+CROSS JOIN LATERAL (
+    SELECT email, kind, occurred_at, dedup_key, set_status FROM events
+    WHERE events.email = a.email OFFSET 0
+) AS e
 """
 
 _UPDATE_SUBSCRIBERS = """
@@ -134,7 +138,6 @@ FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS x(m, t, p, tr)
 ON CONFLICT (message_id) DO NOTHING
 """
 
-_BEGINNING = datetime(1, 1, 1, tzinfo=UTC)
 _BOUNCES = frozenset({HistoryKind.HARD, HistoryKind.SOFT, HistoryKind.COMPLAINT})
 
 
@@ -189,9 +192,7 @@ async def apply_events(
         current = {row["email"]: row for row in await conn.fetch(_LOCK_SUBSCRIBERS, emails)}
         history: dict[str, list[HistoryEvent]] = defaultdict(list)
         anchors = {e: current[e]["anchor_at"] for e in emails}
-        oldest = min((a for a in anchors.values() if a is not None), default=None)
-        floor = oldest if oldest is not None and None not in anchors.values() else None
-        for row in await conn.fetch(_LOAD_HISTORY, emails, floor or _BEGINNING):
+        for row in await conn.fetch(_LOAD_HISTORY, emails):
             anchor = anchors[row["email"]]
             if anchor is not None and row["occurred_at"] < anchor:
                 continue  # older than the address's latest manual change: cannot matter
