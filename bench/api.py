@@ -37,7 +37,7 @@ import asyncpg
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.pipeline import pct, peak_rss_mb
-from demo.processes import Service, free_port, run_cli, service_env, wait_ready
+from demo.processes import Service, drop_database, free_port, run_cli, service_env, wait_ready
 
 DATABASE = "postgresql://postgres@127.0.0.1:5432/bounceflow_bench_api"
 CREATED_AT = "Wed, 15 Feb 2012 11:16:31 GMT"
@@ -132,10 +132,7 @@ async def main() -> None:
     ap.add_argument("--database", default=DATABASE)
     args = ap.parse_args()
 
-    admin = await asyncpg.connect(args.database.rpartition("/")[0] + "/postgres")
-    name = args.database.rpartition("/")[2]
-    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await admin.close()
+    await drop_database(args.database)
     port = free_port()
     prefix = f"bench-api-{uuid.uuid4().hex[:6]}"
     env = service_env(

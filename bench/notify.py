@@ -24,7 +24,7 @@ from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from demo.processes import Service, run_cli, service_env
+from demo.processes import Service, drop_database, run_cli, service_env
 from shared.ledger import OUTBOX_CHANNEL
 
 
@@ -120,10 +120,7 @@ async def main() -> None:
     )
     args = ap.parse_args()
 
-    admin = await asyncpg.connect(args.database.rpartition("/")[0] + "/postgres")
-    name = args.database.rpartition("/")[2]
-    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await admin.close()
+    await drop_database(args.database)
     env = service_env(
         {
             "BOUNCEFLOW_DATABASE_URL": args.database,

@@ -24,7 +24,15 @@ import asyncpg
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.payloads import MAILGUN_KEY, stream
-from demo.processes import Service, basic_auth, free_port, run_cli, service_env, wait_ready
+from demo.processes import (
+    Service,
+    basic_auth,
+    drop_database,
+    free_port,
+    run_cli,
+    service_env,
+    wait_ready,
+)
 from shared.broker import delete_topology
 
 AUTH = basic_auth("bench", "bench")
@@ -133,10 +141,7 @@ async def main() -> None:
     ap.add_argument("--database", default="postgresql://postgres@127.0.0.1:5432/bounceflow_bench")
     args = ap.parse_args()
 
-    admin = await asyncpg.connect(args.database.rpartition("/")[0] + "/postgres")
-    name = args.database.rpartition("/")[2]
-    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await admin.close()
+    await drop_database(args.database)
     port = free_port()
     prefix = f"bench-{uuid.uuid4().hex[:6]}"
     env = service_env(

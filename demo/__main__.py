@@ -13,12 +13,12 @@ import uuid
 from pathlib import Path
 
 import aiohttp
-import asyncpg
 
 from demo.processes import (
     SERVICES,
     Service,
     basic_auth,
+    drop_database,
     free_port,
     run_cli,
     service_env,
@@ -33,14 +33,6 @@ AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
 BASIC = ("demo", "demo-password")
 LOGS = Path(".demo")
 TIMEOUT = 60.0  # seconds for everything to arrive
-
-
-async def _fresh_database(url: str) -> None:
-    admin = await asyncpg.connect(url.rpartition("/")[0] + "/postgres")
-    try:
-        await admin.execute('DROP DATABASE IF EXISTS "bounceflow_demo" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 async def _statuses(http: aiohttp.ClientSession, base: str, key: str) -> dict[str, str]:
@@ -126,7 +118,7 @@ def _report(statuses: dict[str, str], receiver: Receiver, secret: str) -> bool:
 
 
 def main() -> int:
-    asyncio.run(_fresh_database(DATABASE))
+    asyncio.run(drop_database(DATABASE))
     port = free_port()
     prefix = f"bounceflow-demo-{uuid.uuid4().hex[:6]}"
     env = service_env(

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO
 
 import aiohttp
+import asyncpg
 
 SERVICES = ("ingest", "processor", "notifier")
 
@@ -116,3 +117,13 @@ async def wait_ready(base_url: str, timeout: float = 30.0) -> None:
             if asyncio.get_running_loop().time() > deadline:
                 raise TimeoutError(f"{base_url} not ready after {timeout}s")
             await asyncio.sleep(0.1)
+
+
+async def drop_database(url: str) -> None:
+    """Drop the database named in `url`, so that `bounceflow migrate` starts it afresh."""
+    base, _, name = url.rpartition("/")
+    admin = await asyncpg.connect(base + "/postgres")
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
