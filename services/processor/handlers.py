@@ -4,13 +4,16 @@ Outcomes for each raw message of a batch:
 - parsed and applied (or already applied: dedup)  -> ack, after the commit;
 - unparseable                                      -> dead-letter with the reason, ack;
 - the database rejects its events (bad data)       -> dead-letter with the reason, ack;
-- the database is unreachable / conflicts persist  -> nack with requeue: the broker
+- the database is unreachable, restarting, or conflicts persist -> retried here with
+  backoff for about a minute while the messages stay unacked (a database restart must
+  not use up the broker's delivery limit), then nack with requeue: the broker
   redelivers it, and after `delivery_limit` tries dead-letters it.
 Nothing is acked before the transaction that applied it committed.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -28,9 +31,13 @@ from shared.raw import RawEvent
 
 log = structlog.get_logger(__name__)
 
-# Conflicts that a plain retry resolves (two replicas touching the same addresses).
-_RETRYABLE = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
-_TRIES = 5
+# Only these mean "this data can never be applied" (SQLSTATE classes 22 and 23);
+# any other database error is taken as transient (connection lost, server restarting,
+# deadlock, out of resources) and retried.
+_BAD_DATA = (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError)
+_TRANSIENT = (OSError, asyncpg.InterfaceError, asyncpg.PostgresError)
+# Seconds between tries of a batch whose database work failed transiently (~1 min total).
+_BACKOFF = (0.05, 0.25, 1.0, 2.0, 4.0, 8.0, 15.0, 15.0, 15.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,13 +58,18 @@ def _parse(message: AbstractIncomingMessage, keys: MetadataKeys) -> Parsed:
 
 
 async def _apply(res: Resources, records: Sequence[EventRecord]) -> ApplyResult:
-    for attempt in range(1, _TRIES + 1):
+    """Apply in one transaction, retrying transient failures; bad data raises at once."""
+    for delay in (*_BACKOFF, None):
         try:
             async with res.pool.acquire() as conn:
                 return await apply_events(conn, records, res.settings.soft_bounce_threshold)
-        except _RETRYABLE:
-            if attempt == _TRIES:
+        except _BAD_DATA:
+            raise
+        except _TRANSIENT as exc:
+            if delay is None:
                 raise
+            log.warning("database_retry", error=repr(exc)[:200], retry_in=delay)
+            await asyncio.sleep(delay)  # backoff before the next try, with messages unacked
     raise AssertionError("unreachable")
 
 
@@ -92,11 +104,7 @@ async def handle_batch(
         return 0
     try:
         result = await _apply(res, [r for p in parsed for r in p.records])
-    except _RETRYABLE as exc:
-        log.warning("conflict_retry_exhausted", error=str(exc), batch=len(parsed))
-        await acks.nack([p.message for p in parsed])
-        return 0
-    except asyncpg.PostgresError as exc:
+    except _BAD_DATA as exc:
         if len(parsed) == 1:
             await _reject(res, acks, parsed[0].message, f"rejected by the database: {exc}")
             return 0
@@ -105,8 +113,8 @@ async def handle_batch(
         for p in parsed:
             applied += await handle_batch(res, acks, [p.message])
         return applied
-    except (OSError, asyncpg.InterfaceError) as exc:
-        log.error("database_unavailable", error=str(exc), batch=len(parsed))
+    except _TRANSIENT as exc:
+        log.error("database_unavailable", error=repr(exc)[:200], batch=len(parsed))
         await acks.nack([p.message for p in parsed])
         return 0
     await acks.ack(p.message for p in parsed)

@@ -169,3 +169,37 @@ async def _ge(probe: Callable[[], Awaitable[int]], n: int) -> bool:
     with contextlib.suppress(Exception):
         return await probe() >= n
     return False
+
+
+async def test_database_restart_is_waited_out_not_dead_lettered(
+    ingest: TestClient,
+    settings: Settings,
+    db: asyncpg.Pool,
+    run_service: Runner,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from services.processor import handlers
+
+    real = handlers.apply_events
+    failures = [
+        asyncpg.CannotConnectNowError("the database system is starting up"),
+        ConnectionResetError(),
+    ]
+
+    async def flaky(*args: Any, **kwargs: Any) -> Any:
+        if failures:
+            raise failures.pop(0)
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(handlers, "apply_events", flaky)
+    body, headers = fixture_request("ses", "awsdocs-notif-bounce-permanent-general-with-dsn")
+    headers["Authorization"] = BASIC
+    assert (await ingest.post("/api/v1/webhooks/ses", data=body, headers=headers)).status == 200
+    await run_service(processor_serve)
+
+    async def applied() -> bool:
+        return bool(await db.fetchval("SELECT count(*) FROM events") == 1)
+
+    await wait_for(applied, what="the event applied once the database answers")
+    assert failures == []
+    assert await queue_depth(settings.amqp_url, f"{settings.amqp_prefix}.raw.dead") == 0
