@@ -21,6 +21,7 @@ from services.ingest.app import build_app
 from services.notifier.__main__ import serve as notifier_serve
 from services.notifier.signing import generate_secret
 from services.processor.__main__ import serve as processor_serve
+from shared.ledger import apply_events
 from shared.raw import RawEvent
 from shared.settings import Settings
 from tests.helpers import drain, queue_depth, wait_for
@@ -180,7 +181,7 @@ async def test_database_restart_is_waited_out_not_dead_lettered(
 ) -> None:
     from services.processor import handlers
 
-    real = handlers.apply_events
+    real = apply_events
     failures = [
         asyncpg.CannotConnectNowError("the database system is starting up"),
         ConnectionResetError(),
