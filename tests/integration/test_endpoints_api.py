@@ -20,7 +20,7 @@ from services.ingest.app import build_app
 from shared import netguard
 from shared.ledger import OUTBOX_CHANNEL
 from shared.settings import Settings
-from tests.integration.test_api import bearer, error_of, make_key
+from tests.integration.api_kit import bearer, error_of, make_key
 
 Client = TestClient[web.Request, web.Application]
 EP = "/api/v1/webhook-endpoints"

@@ -12,7 +12,7 @@ import pytest
 from yarl import URL
 
 from shared.settings import Settings
-from tests.integration.test_api import Client, make_key, report, start
+from tests.integration.api_kit import Client, make_key, report, start
 
 RFC2822 = re.compile(r"^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$")
 

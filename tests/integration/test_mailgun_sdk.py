@@ -17,8 +17,8 @@ import pytest
 from mailgun.client import AsyncClient, Client
 
 from shared.settings import Settings
-from tests.integration.test_api import Client as TestClient
-from tests.integration.test_api import make_key, start
+from tests.integration.api_kit import Client as TestClient
+from tests.integration.api_kit import make_key, start
 
 DOMAIN = "samples.mailgun.org"
 

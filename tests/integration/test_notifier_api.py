@@ -20,7 +20,7 @@ from services.notifier.signing import generate_secret
 from shared.settings import Settings
 from tests.helpers import wait_for
 from tests.integration import test_notifier as kit
-from tests.integration.test_api import bearer, make_key
+from tests.integration.api_kit import bearer, make_key
 from tests.integration.test_notifier import (
     Receiver,
     StartNotifier,

@@ -21,7 +21,7 @@ from aiohttp.test_utils import TestServer
 
 from services.ingest.app import build_app
 from shared.settings import Settings
-from tests.integration.test_api import make_key
+from tests.integration.api_kit import make_key
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 ST = Path(sys.executable).with_name("st")

@@ -12,7 +12,7 @@ from services.ingest.api_docs import render
 from shared.ledger import EventRecord, apply_events
 from shared.policy import HistoryKind
 from shared.settings import Settings
-from tests.integration.test_api import Client, bearer, error_of, make_key, start
+from tests.integration.api_kit import Client, bearer, error_of, make_key, start
 
 WHEN = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
 

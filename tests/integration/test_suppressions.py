@@ -15,7 +15,7 @@ import pytest
 
 from services.ingest import keys
 from shared.settings import Settings
-from tests.integration.test_api import Client, bearer, error_of, make_key, report, start
+from tests.integration.api_kit import Client, bearer, error_of, make_key, report, start
 
 MAILGUN_EXPORT = (
     "address,code,error,created_at\r\n"
