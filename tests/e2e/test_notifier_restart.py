@@ -17,7 +17,7 @@ from aiohttp import web
 from demo.processes import Service, service_env
 from shared.settings import Settings
 from tests.helpers import wait_for
-from tests.integration.test_notifier import Receiver, add_endpoint, add_outbox, all_in
+from tests.integration.notifier_kit import Receiver, add_endpoint, add_outbox, all_in
 
 pytestmark = pytest.mark.e2e
 

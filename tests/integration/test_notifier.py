@@ -5,232 +5,29 @@ several replicas, and clean shutdown."""
 from __future__ import annotations
 
 import asyncio
-import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import asyncpg
-import orjson
 import pytest
 from aiohttp import web
-from aiohttp.abc import AbstractResolver
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from services.notifier.__main__ import serve
 from services.notifier.app import resources
 from services.notifier.dispatcher import Dispatcher
-from services.notifier.outcome import AttemptResult, Kind, decide, parse_retry_after
 from services.notifier.signing import generate_secret
-from shared.ledger import OUTBOX_CHANNEL
-from shared.notifications import message_id
 from shared.settings import Settings
 from tests.helpers import wait_for
-
-Respond = Callable[[int], web.Response]
-
-
-def always(status: int) -> Respond:
-    return lambda _n: web.Response(status=status, text=f"status {status}")
-
-
-def fail_first(n_failures: int, status: int = 500) -> Respond:
-    def respond(n: int) -> web.Response:
-        if n <= n_failures:
-            return web.Response(status=status, text="not yet")
-        return web.Response(status=204)
-
-    return respond
-
-
-@dataclass
-class Hit:
-    headers: dict[str, str]
-    body: bytes
-    at: float = field(default_factory=time.time)  # wall clock, comparable with the database's
-
-    @property
-    def json(self) -> Any:
-        return orjson.loads(self.body)
-
-
-@dataclass
-class Receiver:
-    """A local webhook endpoint. `respond(n)` answers the n-th request (1-based);
-    while `gate` is clear, requests wait for it (a slow endpoint); `delay` seconds
-    is how long it takes to answer (a realistic one)."""
-
-    respond: Respond = field(default_factory=lambda: always(204))
-    delay: float = 0.0
-    gate: asyncio.Event = field(default_factory=asyncio.Event)
-    hits: list[Hit] = field(default_factory=list)
-    requests: int = 0
-    in_flight: int = 0
-    max_in_flight: int = 0
-    url: str = ""
-    _runner: web.AppRunner | None = None
-
-    def __post_init__(self) -> None:
-        self.gate.set()
-
-    async def _handle(self, request: web.Request) -> web.Response:
-        self.requests += 1
-        n = self.requests
-        body = await request.read()
-        self.in_flight += 1
-        self.max_in_flight = max(self.max_in_flight, self.in_flight)
-        try:
-            await self.gate.wait()
-            if self.delay:
-                await asyncio.sleep(self.delay)  # the endpoint's own latency
-        finally:
-            self.in_flight -= 1
-        self.hits.append(Hit(dict(request.headers), body))
-        return self.respond(n)
-
-    async def start(self, port: int = 0) -> None:
-        app = web.Application()
-        app.router.add_post("/hook", self._handle)
-        # handler_cancellation: a request the notifier gave up on (timeout) stops counting
-        # as in flight here too
-        self._runner = web.AppRunner(
-            app, access_log=None, shutdown_timeout=1, handler_cancellation=True
-        )
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", port)
-        await site.start()
-        port = self._runner.addresses[0][1]
-        self.url = f"http://127.0.0.1:{port}/hook"
-
-    async def stop(self) -> None:
-        self.gate.set()  # let held requests finish, or cleanup would wait for them
-        if self._runner is not None:
-            await self._runner.cleanup()
-
-
-StartReceiver = Callable[..., Awaitable[Receiver]]
-
-
-@pytest.fixture
-def fast(base_settings: Settings) -> Settings:
-    return base_settings.model_copy(
-        update={
-            "notifier_retry_schedule": "0.2,0.2,0.2",
-            "notifier_poll_interval": 0.1,
-            "notifier_request_timeout": 3.0,
-            "notifier_concurrency": 8,
-        }
-    )
-
-
-@pytest.fixture
-async def receiver_factory() -> AsyncIterator[StartReceiver]:
-    started: list[Receiver] = []
-
-    async def start(respond: Respond | None = None) -> Receiver:
-        r = Receiver(respond or always(204))
-        await r.start()
-        started.append(r)
-        return r
-
-    yield start
-    for r in started:
-        await r.stop()
-
-
-@dataclass
-class Running:
-    stop: asyncio.Event
-    task: asyncio.Task[None]
-
-    async def shutdown(self, timeout: float = 12.0) -> float:
-        """Stop as SIGTERM would; returns the seconds the shutdown took."""
-        started = time.monotonic()
-        self.stop.set()
-        await asyncio.wait_for(self.task, timeout)
-        return time.monotonic() - started
-
-
-StartNotifier = Callable[..., Running]
-
-
-@pytest.fixture
-async def notifier() -> AsyncIterator[StartNotifier]:
-    running: list[Running] = []
-
-    def start(settings: Settings, dns: AbstractResolver | None = None) -> Running:
-        stop = asyncio.Event()
-        r = Running(stop, asyncio.create_task(serve(settings, stop, dns=dns)))
-        running.append(r)
-        return r
-
-    yield start
-    for r in running:
-        if not r.task.done():
-            await r.shutdown()
-        else:
-            await r.task  # surface a crash
-
-
-async def add_endpoint(
-    db: asyncpg.Pool,
-    url: str,
-    events: list[str],
-    *,
-    enabled: bool = True,
-    previous_secret: str | None = None,
-    previous_expires: datetime | None = None,
-) -> tuple[int, str]:
-    secret = generate_secret()
-    endpoint_id = await db.fetchval(
-        "INSERT INTO webhook_endpoints (url, events, secret, enabled, previous_secret,"
-        " previous_secret_expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        url,
-        events,
-        secret,
-        enabled,
-        previous_secret,
-        previous_expires,
-    )
-    return endpoint_id, secret
-
-
-async def add_outbox(db: asyncpg.Pool, event_type: str, **payload: Any) -> str:
-    """An outbox row as the ledger writes it (with the NOTIFY); returns its webhook-id."""
-    msg_id = message_id(event_type, uuid.uuid4().hex)
-    async with db.acquire() as conn, conn.transaction():
-        await conn.execute(
-            "INSERT INTO outbox (message_id, event_type, payload, trace_id) VALUES ($1, $2, $3, $4)",
-            msg_id,
-            event_type,
-            {"event": event_type, **payload},
-            "evt_" + uuid.uuid4().hex[:12],
-        )
-        await conn.execute("SELECT pg_notify($1, '')", OUTBOX_CHANNEL)
-    return msg_id
-
-
-async def one(db: asyncpg.Pool, sql: str, *args: Any) -> asyncpg.Record:
-    row = await db.fetchrow(sql, *args)
-    assert row is not None, sql
-    return row
-
-
-async def statuses(db: asyncpg.Pool) -> list[str]:
-    return [r["status"] for r in await db.fetch("SELECT status FROM webhook_deliveries")]
-
-
-def all_in(db: asyncpg.Pool, status: str, count: int) -> Callable[[], Awaitable[bool]]:
-    async def probe() -> bool:
-        found = await statuses(db)
-        return len(found) == count and all(s == status for s in found)
-
-    return probe
-
-
-# -- delivery, signing, routing ------------------------------------------------------------
+from tests.integration.notifier_kit import (
+    StartNotifier,
+    StartReceiver,
+    add_endpoint,
+    add_outbox,
+    all_in,
+    always,
+    fail_first,
+    one,
+    statuses,
+)
 
 
 async def test_delivered_once_signed_and_only_to_subscribed_enabled_endpoints(
@@ -576,45 +373,3 @@ async def test_shutdown_releases_the_lease_of_an_unfinished_request(
     row = await one(db, "SELECT status, attempts, locked_until FROM webhook_deliveries")
     assert (row["status"], row["attempts"], row["locked_until"]) == ("pending", 0, None)
     assert await db.fetchval("SELECT count(*) FROM webhook_attempts") == 0
-
-
-# -- the retry decision (pure) ---------------------------------------------------------------
-
-
-def _result(status: int | None, retry_after: float | None = None) -> AttemptResult:
-    return AttemptResult(status, 12.0, None if status else "timed out", None, retry_after)
-
-
-@pytest.mark.parametrize(
-    ("status", "before", "kind", "retry_in"),
-    [
-        (200, 0, Kind.SUCCEEDED, None),
-        (299, 3, Kind.SUCCEEDED, None),
-        (500, 0, Kind.RETRY, 5.0),
-        (None, 1, Kind.RETRY, 300.0),
-        (302, 2, Kind.RETRY, 1800.0),
-        (500, 3, Kind.FAILED, None),
-        (410, 0, Kind.GONE, None),
-    ],
-)
-def test_decide(status: int | None, before: int, kind: Kind, retry_in: float | None) -> None:
-    outcome = decide(_result(status), before, (5.0, 300.0, 1800.0), jitter=1.0)
-    assert (outcome.kind, outcome.retry_in) == (kind, retry_in)
-
-
-def test_decide_retry_after_bounds() -> None:
-    delays = (5.0, 300.0)
-    assert decide(_result(429, 60), 0, delays, 1.0).retry_in == 60  # later than schedule: honoured
-    assert decide(_result(503, 1), 0, delays, 1.0).retry_in == 5  # never earlier than schedule
-    assert decide(_result(429, 86400), 0, delays, 1.0).retry_in == 3600  # capped at an hour
-    assert decide(_result(500, 60), 0, delays, 1.0).retry_in == 5  # only on 429/503
-    assert decide(_result(500), 0, delays, 1.2).retry_in == pytest.approx(6.0)
-
-
-def test_parse_retry_after() -> None:
-    now = 1_750_000_000.0
-    assert parse_retry_after("120", now) == 120
-    assert parse_retry_after(None, now) is None
-    assert parse_retry_after("soon", now) is None
-    http_date = "Sun, 15 Jun 2025 15:08:20 GMT"  # now + 100 s
-    assert parse_retry_after(http_date, now) == pytest.approx(100)

@@ -19,9 +19,8 @@ from services.ingest.app import build_app
 from services.notifier.signing import generate_secret
 from shared.settings import Settings
 from tests.helpers import wait_for
-from tests.integration import test_notifier as kit
 from tests.integration.api_kit import bearer, make_key
-from tests.integration.test_notifier import (
+from tests.integration.notifier_kit import (
     Receiver,
     StartNotifier,
     StartReceiver,
@@ -32,11 +31,6 @@ from tests.integration.test_notifier import (
 
 Client = TestClient[web.Request, web.Application]
 EVENTS = ["email.bounced", "email.complained", "subscriber.status_changed"]
-
-# the notifier kit's fixtures, used here by name
-fast = kit.fast
-notifier = kit.notifier
-receiver_factory = kit.receiver_factory
 
 
 class Api:

@@ -15,19 +15,13 @@ from aiohttp.resolver import DefaultResolver
 
 from shared.settings import Settings
 from tests.helpers import wait_for
-from tests.integration import test_notifier as kit
-from tests.integration.test_notifier import (
+from tests.integration.notifier_kit import (
     StartNotifier,
     StartReceiver,
     add_endpoint,
     add_outbox,
     all_in,
 )
-
-# the notifier kit's fixtures, used here by name
-fast = kit.fast
-notifier = kit.notifier
-receiver_factory = kit.receiver_factory
 
 
 class StubDNS(AbstractResolver):

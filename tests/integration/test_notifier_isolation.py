@@ -16,8 +16,7 @@ import pytest
 from services.notifier import dispatcher
 from shared.settings import Settings
 from tests.helpers import wait_for
-from tests.integration import test_notifier as kit
-from tests.integration.test_notifier import (
+from tests.integration.notifier_kit import (
     Receiver,
     StartNotifier,
     StartReceiver,
@@ -25,12 +24,6 @@ from tests.integration.test_notifier import (
     add_outbox,
     all_in,
 )
-
-# the notifier kit's fixtures, used here by name
-fast = kit.fast
-notifier = kit.notifier
-receiver_factory = kit.receiver_factory
-
 
 # Events per phase of the latency comparison.
 SAMPLES = 300

@@ -12,9 +12,8 @@ from structlog.testing import capture_logs
 from demo.processes import free_port
 from shared.settings import Settings
 from tests.helpers import wait_for
-from tests.integration import test_notifier as kit
 from tests.integration import test_notifier_api
-from tests.integration.test_notifier import (
+from tests.integration.notifier_kit import (
     StartNotifier,
     StartReceiver,
     add_endpoint,
@@ -24,10 +23,6 @@ from tests.integration.test_notifier import (
 )
 from tests.integration.test_notifier_api import Api
 
-# the notifier kit's fixtures, used here by name
-fast = kit.fast
-notifier = kit.notifier
-receiver_factory = kit.receiver_factory
 api = test_notifier_api.api
 
 
