@@ -6,11 +6,14 @@ from dataclasses import dataclass, field
 
 from services.processor.acks import AckTracker
 
+CHANNEL = object()
+
 
 @dataclass
 class FakeMessage:
     delivery_tag: int
     log: list[tuple[str, int, bool]] = field(default_factory=list)
+    channel: object = CHANNEL
 
     async def ack(self, multiple: bool = False) -> None:
         self.log.append(("ack", self.delivery_tag, multiple))
@@ -47,3 +50,38 @@ async def test_nack_in_the_middle_leaves_the_rest_acked_by_prefix() -> None:
     await acks.ack([msgs[0]])  # type: ignore[list-item]
     assert log == [("nack", 2, True), ("ack", 3, True)]
     assert len(acks) == 1  # tag 4 still outstanding
+
+
+async def test_a_reopened_channel_forgets_the_old_deliveries() -> None:
+    old, log = messages(3)
+    acks = AckTracker()
+    for m in old:
+        acks.delivered(m)  # type: ignore[arg-type]
+    # the broker restarted: tags start again at 1 on a new channel
+    new = [FakeMessage(tag, log, channel=object()) for tag in (1, 2)]
+    new[1].channel = new[0].channel
+    for m in new:
+        acks.delivered(m)  # type: ignore[arg-type]
+    await acks.ack(old)  # type: ignore[arg-type]  # late results of the old channel: ignored
+    assert log == []
+    await acks.ack(new)  # type: ignore[arg-type]
+    assert log == [("ack", 2, True)]
+    assert len(acks) == 0
+
+
+async def test_a_message_of_a_closed_channel_is_skipped() -> None:
+    from aio_pika.exceptions import ChannelInvalidStateError
+
+    class Closed:
+        delivery_tag = 1
+
+        @property
+        def channel(self) -> object:
+            raise ChannelInvalidStateError
+
+    msgs, log = messages(1)
+    acks = AckTracker()
+    acks.delivered(msgs[0])  # type: ignore[arg-type]
+    await acks.ack([Closed()])  # type: ignore[list-item]
+    assert log == []
+    assert len(acks) == 1
