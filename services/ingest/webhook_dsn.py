@@ -10,8 +10,6 @@ published with confirm (else 503); the processor parses it.
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
 from email import policy
 from email.message import Message
 from email.parser import BytesHeaderParser
@@ -21,17 +19,14 @@ from typing import Final
 import structlog
 from aiohttp import web
 
-from services.ingest import keys
 from services.ingest.api_auth import require_scope
+from services.ingest.enqueue import enqueue
 from services.ingest.errors import error_response
-from services.ingest.publisher import BrokerUnavailable
-from shared.raw import RawEvent
 
 log = structlog.get_logger(__name__)
 routes = web.RouteTableDef()
 
 PROVIDER: Final = "dsn"
-RETRY_AFTER_SECONDS: Final = "5"
 CONTENT_TYPES: Final = frozenset({"message/rfc822", "text/plain", "application/octet-stream"})
 # Headers only: the raw strings, so that no header value can make the check fail.
 _HEADERS: Final = BytesHeaderParser(policy=policy.compat32)
@@ -94,18 +89,4 @@ async def receive_dsn(request: web.Request) -> web.StreamResponse:
     body = await request.read()  # bounded by client_max_size (BOUNCEFLOW_MAX_BODY_BYTES) -> 413
     if reason := report_problem(body):
         return error_response(400, reason)
-    event_id = "evt_" + uuid.uuid4().hex
-    raw = RawEvent(
-        event_id, PROVIDER, body, datetime.now(UTC), {"content-type": request.content_type}
-    )
-    try:
-        await request.app[keys.PUBLISHER].publish(raw)
-    except BrokerUnavailable as exc:
-        log.warning("webhook_not_accepted", provider=PROVIDER, event_id=event_id, error=str(exc))
-        return error_response(
-            503,
-            "the event could not be queued; retry later",
-            headers={"Retry-After": RETRY_AFTER_SECONDS},
-        )
-    log.debug("webhook_accepted", provider=PROVIDER, event_id=event_id, bytes=len(body))
-    return web.json_response({"success": True, "data": {"event_id": event_id}})
+    return await enqueue(request, PROVIDER, body, {"content-type": request.content_type})

@@ -8,14 +8,13 @@ broker confirmed the raw event; any other answer enqueues nothing.
 from __future__ import annotations
 
 import time
-import uuid
-from datetime import UTC, datetime
 
 import orjson
 import structlog
 from aiohttp import web
 
 from services.ingest import keys
+from services.ingest.enqueue import enqueue
 from services.ingest.errors import error_response
 from services.ingest.provider_auth import (
     ACCEPTED,
@@ -25,16 +24,14 @@ from services.ingest.provider_auth import (
     verify_mailgun,
     verify_sendgrid,
 )
-from services.ingest.publisher import BrokerUnavailable
 from services.ingest.sns import handle_sns_control
 from services.ingest.sns_signature import verify_sns
-from shared.raw import FORWARDED_HEADERS, RawEvent
+from shared.raw import FORWARDED_HEADERS
 
 log = structlog.get_logger(__name__)
 routes = web.RouteTableDef()
 
 PROVIDERS = ("ses", "mailgun", "sendgrid")
-RETRY_AFTER_SECONDS = "5"
 
 
 def _sns_topic(request: web.Request, body: bytes) -> str | None:
@@ -137,19 +134,8 @@ async def receive_webhook(request: web.Request) -> web.Response:
     if verdict.token is not None and guard.seen(verdict.token):
         log.info("webhook_replay_ignored", provider=provider)
         return web.json_response({"success": True, "data": {"duplicate": True}})
-    event_id = "evt_" + uuid.uuid4().hex
     forwarded = {h: v for h in FORWARDED_HEADERS if (v := request.headers.get(h)) is not None}
-    raw = RawEvent(event_id, provider, body, datetime.now(UTC), forwarded)
-    try:
-        await request.app[keys.PUBLISHER].publish(raw)
-    except BrokerUnavailable as exc:
-        log.warning("webhook_not_accepted", provider=provider, event_id=event_id, error=str(exc))
-        return error_response(
-            503,
-            "the event could not be queued; retry later",
-            headers={"Retry-After": RETRY_AFTER_SECONDS},
-        )
-    if verdict.token is not None:
+    response = await enqueue(request, provider, body, forwarded)
+    if verdict.token is not None and response.status == 200:
         guard.remember(verdict.token)
-    log.info("webhook_accepted", provider=provider, event_id=event_id, bytes=len(body))
-    return web.json_response({"success": True, "data": {"event_id": event_id}})
+    return response
