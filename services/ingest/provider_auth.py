@@ -55,6 +55,17 @@ def check_basic(header: str | None, expected: tuple[str, str] | None) -> bool:
     return bool(sep) and user_ok and password_ok
 
 
+def _fresh(provider: str, timestamp: str, now: float, tolerance: float) -> Verdict | None:
+    """A refusal when the signed `timestamp` (epoch seconds) is not within `tolerance`."""
+    try:
+        age = abs(now - float(timestamp))
+    except ValueError:
+        return Verdict(False, f"{provider} timestamp is not a number")
+    if age > tolerance:
+        return Verdict(False, f"{provider} timestamp outside the tolerance window")
+    return None
+
+
 def mailgun_signature_fields(content_type: str, body: bytes) -> tuple[str, str, str] | None:
     """(timestamp, token, signature) of a Mailgun webhook, JSON or legacy form.
 
@@ -91,13 +102,7 @@ def verify_mailgun(
     expected = hmac.new(signing_key.encode(), (timestamp + token).encode(), hashlib.sha256)
     if not hmac.compare_digest(expected.hexdigest(), signature.lower()):
         return Verdict(False, "Mailgun signature does not match")
-    try:
-        age = abs(now - float(timestamp))
-    except ValueError:
-        return Verdict(False, "Mailgun timestamp is not a number")
-    if age > tolerance:
-        return Verdict(False, "Mailgun timestamp outside the tolerance window")
-    return ACCEPTED
+    return _fresh("Mailgun", timestamp, now, tolerance) or ACCEPTED
 
 
 def load_sendgrid_key(b64_der: str) -> ec.EllipticCurvePublicKey:
@@ -120,12 +125,8 @@ def verify_sendgrid(
     timestamp = headers.get("X-Twilio-Email-Event-Webhook-Timestamp")
     if not signature or not timestamp:
         return Verdict(False, "missing SendGrid signature headers")
-    try:
-        age = abs(now - float(timestamp))
-    except ValueError:
-        return Verdict(False, "SendGrid timestamp is not a number")
-    if age > tolerance:
-        return Verdict(False, "SendGrid timestamp outside the tolerance window")
+    if stale := _fresh("SendGrid", timestamp, now, tolerance):
+        return stale
     try:
         key.verify(
             base64.b64decode(signature, validate=True),
