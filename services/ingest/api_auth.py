@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 import orjson
 from aiohttp import web
 
-from services.ingest import keys
+from services.ingest import state
 from services.ingest.errors import error_response
 from services.ingest.operations import mark_scope
 from shared.apikeys import SCOPES, ApiKeyInfo, authenticate, parse_authorization
@@ -58,7 +58,7 @@ def require_scope(
             key = parse_authorization(request.headers.get("Authorization"))
             if key is None:
                 return render(401, NO_KEY, CHALLENGE)
-            info = await authenticate(request.app[keys.POOL], key)
+            info = await authenticate(request.app[state.POOL], key)
             if info is None:
                 return render(401, BAD_KEY, CHALLENGE)
             if not info.allows(scope):

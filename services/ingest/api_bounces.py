@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from services.ingest import keys, queries
+from services.ingest import queries, state
 from services.ingest.api_auth import API_KEY, require_scope
 from services.ingest.api_models import (
     Bounce,
@@ -71,7 +71,7 @@ async def list_bounces(request: web.Request) -> web.StreamResponse:
         until=query.until,
     )
     before_id = decode_cursor(query.after) if query.after is not None else None
-    async with request.app[keys.POOL].acquire() as conn:
+    async with request.app[state.POOL].acquire() as conn:
         rows, total = await queries.bounces(
             conn, where, limit=query.limit, offset=query.offset, before_id=before_id
         )
@@ -128,8 +128,8 @@ async def report_bounce(request: web.Request) -> web.StreamResponse:
     report = await parse_body(request, ReportBounce)
     fingerprint = hashlib.sha256(orjson.dumps(report.model_dump(), option=orjson.OPT_SORT_KEYS))
     api_key = request[API_KEY]
-    settings = request.app[keys.SETTINGS]
-    async with request.app[keys.POOL].acquire() as conn, conn.transaction():
+    settings = request.app[state.SETTINGS]
+    async with request.app[state.POOL].acquire() as conn, conn.transaction():
         if idempotency_key is not None:
             stored = await queries.claim_idempotency_key(conn, api_key.id, idempotency_key)
             if stored is not None:

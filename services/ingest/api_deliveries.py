@@ -13,7 +13,7 @@ import asyncpg
 from aiohttp import web
 
 from services.ingest import endpoint_queries as eq
-from services.ingest import keys
+from services.ingest import state
 from services.ingest.api_auth import require_scope
 from services.ingest.api_models import ok, parse_body, parse_path, parse_query
 from services.ingest.cursors import decode_cursor, encode_cursor
@@ -87,7 +87,7 @@ async def list_deliveries(request: web.Request) -> web.StreamResponse:
     endpoint_id = parse_path(request, EndpointPath).id
     query = parse_query(request, DeliveryQuery)
     before = decode_cursor(query.after) if query.after else None
-    async with request.app[keys.POOL].acquire() as conn:
+    async with request.app[state.POOL].acquire() as conn:
         if not await eq.endpoint_exists(conn, endpoint_id):
             return error_response(404, ENDPOINT_NOT_FOUND)
         rows = await eq.deliveries(
@@ -116,7 +116,7 @@ async def retry_delivery(request: web.Request) -> web.StreamResponse:
     starts a new retry schedule, a pending one is just made due now. 409 while a
     notifier is sending it; 404 when there is none."""
     delivery_id = parse_path(request, DeliveryPath).id
-    async with request.app[keys.POOL].acquire() as conn:
+    async with request.app[state.POOL].acquire() as conn:
         found = await eq.retry_delivery(conn, delivery_id)
         if isinstance(found, str):
             if found == "missing":
@@ -144,7 +144,7 @@ async def replay_failed(request: web.Request) -> web.StreamResponse:
     disabled endpoint gets them once it is enabled. 404 when there is no endpoint."""
     endpoint_id = parse_path(request, EndpointPath).id
     body = await parse_body(request, ReplayRequest)
-    async with request.app[keys.POOL].acquire() as conn:
+    async with request.app[state.POOL].acquire() as conn:
         if not await eq.endpoint_exists(conn, endpoint_id):
             return error_response(404, ENDPOINT_NOT_FOUND)
         count = await eq.replay_failed(conn, endpoint_id, body.since)

@@ -19,7 +19,7 @@ import asyncpg
 from aiohttp import web
 
 from services.ingest import endpoint_queries as eq
-from services.ingest import keys, queries
+from services.ingest import queries, state
 from services.ingest.api_auth import require_scope
 from services.ingest.api_deliveries import add_delivery_routes
 from services.ingest.api_models import (
@@ -105,11 +105,11 @@ async def create_endpoint(request: web.Request) -> web.StreamResponse:
     a bad body, a non-http(s) URL, or a private address when those are not allowed."""
     body = await parse_body(request, CreateEndpoint)
     url = body.url.strip()
-    problem = await url_problem(url, request.app[keys.SETTINGS].allow_private_endpoints)
+    problem = await url_problem(url, request.app[state.SETTINGS].allow_private_endpoints)
     if problem is not None:
         return error_response(400, problem, "invalid_url")
     secret = new_secret()
-    async with request.app[keys.POOL].acquire() as conn:
+    async with request.app[state.POOL].acquire() as conn:
         row = await queries.create_endpoint(
             conn,
             url=url,
@@ -126,7 +126,7 @@ async def create_endpoint(request: web.Request) -> web.StreamResponse:
 @require_scope("webhooks")
 async def list_endpoints(request: web.Request) -> web.StreamResponse:
     """Every endpoint, oldest first, without secrets."""
-    async with request.app[keys.POOL].acquire() as conn:
+    async with request.app[state.POOL].acquire() as conn:
         rows = await queries.endpoints(conn)
     return ok(EndpointList(endpoints=[_endpoint(row) for row in rows]))
 
@@ -135,7 +135,7 @@ async def list_endpoints(request: web.Request) -> web.StreamResponse:
 @require_scope("webhooks")
 async def get_endpoint(request: web.Request) -> web.StreamResponse:
     """One endpoint without its secret; 404 when there is none."""
-    async with request.app[keys.POOL].acquire() as conn:
+    async with request.app[state.POOL].acquire() as conn:
         row = await queries.endpoint(conn, int(request.match_info["id"]))
     if row is None:
         return error_response(404, NOT_FOUND)
@@ -164,13 +164,13 @@ async def update_endpoint(request: web.Request) -> web.StreamResponse:
     change = await parse_body(request, UpdateEndpoint)
     url = change.url.strip() if change.url is not None else None
     if url is not None:
-        problem = await url_problem(url, request.app[keys.SETTINGS].allow_private_endpoints)
+        problem = await url_problem(url, request.app[state.SETTINGS].allow_private_endpoints)
         if problem is not None:
             return error_response(400, problem, "invalid_url")
     events: list[str] | None = None
     if change.events is not None:
         events = list(dict.fromkeys(change.events))
-    async with request.app[keys.POOL].acquire() as conn:
+    async with request.app[state.POOL].acquire() as conn:
         row = await eq.update_endpoint(
             conn,
             endpoint_id,
@@ -198,7 +198,7 @@ async def update_endpoint(request: web.Request) -> web.StreamResponse:
 async def delete_endpoint(request: web.Request) -> web.StreamResponse:
     """Delete the endpoint, its deliveries and their attempt log; 404 when there is none."""
     endpoint_id = _endpoint_id(request)
-    async with request.app[keys.POOL].acquire() as conn:
+    async with request.app[state.POOL].acquire() as conn:
         deleted = await eq.delete_endpoint(conn, endpoint_id)
     if not deleted:
         return error_response(404, NOT_FOUND)
@@ -222,7 +222,7 @@ async def rotate_secret(request: web.Request) -> web.StreamResponse:
     without dropping a message. Rotating again within 24 h retires the oldest at once."""
     endpoint_id = _endpoint_id(request)
     secret = new_secret()
-    async with request.app[keys.POOL].acquire() as conn:
+    async with request.app[state.POOL].acquire() as conn:
         expires = await eq.rotate_secret(conn, endpoint_id, secret)
     if expires is None:
         return error_response(404, NOT_FOUND)

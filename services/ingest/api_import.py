@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from services.ingest import keys
+from services.ingest import state
 from services.ingest.api_auth import require_scope
 from services.ingest.api_models import ApiInput, ok, parse_query
 from services.ingest.errors import error_response
@@ -75,8 +75,8 @@ async def import_suppressions(request: web.Request) -> web.StreamResponse:
     before the problem stay applied, and re-running the fixed file is safe.
     """
     query = parse_query(request, ImportQuery)
-    pool = request.app[keys.POOL]
-    threshold = request.app[keys.SETTINGS].soft_bounce_threshold
+    pool = request.app[state.POOL]
+    threshold = request.app[state.SETTINGS].soft_bounce_threshold
 
     async def apply(records: Sequence[EventRecord]) -> ApplyResult:
         async with pool.acquire() as conn:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from services.ingest import keys
+from services.ingest import state
 from services.ingest.api_auth import require_scope
 from services.ingest.api_models import ApiInput, Rfc3339, UtcTimestamp, ok, parse_query
 from services.ingest.errors import error_response
@@ -110,7 +110,7 @@ async def stats(request: web.Request) -> web.StreamResponse:
     since = query.since or _before(until, DEFAULT_WINDOW)
     if since >= until:
         return error_response(422, "'until' must be after 'since'")
-    async with request.app[keys.POOL].acquire() as conn:
+    async with request.app[state.POOL].acquire() as conn:
         rows = await conn.fetch(_COUNTS, since, until)
     by_source: dict[str, dict[str, int]] = defaultdict(dict)
     for row in rows:

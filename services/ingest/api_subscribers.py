@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import asyncpg
 from aiohttp import web
 
-from services.ingest import keys, queries
+from services.ingest import queries, state
 from services.ingest.api_auth import require_scope
 from services.ingest.api_models import (
     EmailPath,
@@ -62,7 +62,7 @@ async def list_subscribers(request: web.Request) -> web.StreamResponse:
     """Subscribers by address, optionally of one `status` (seed 002's "query bounced
     contacts"); `limit` (1-100, default 20) and `offset`. 400 names a bad parameter."""
     query = parse_query(request, SubscriberQuery)
-    async with request.app[keys.POOL].acquire() as conn:
+    async with request.app[state.POOL].acquire() as conn:
         rows, total = await queries.subscribers(
             conn,
             status=query.status.value if query.status else None,
@@ -89,7 +89,7 @@ async def list_subscribers(request: web.Request) -> web.StreamResponse:
 async def get_subscriber(request: web.Request) -> web.StreamResponse:
     """One subscriber's state; 404 for an address never seen."""
     email = fold_address(parse_path(request, EmailPath).email)
-    async with request.app[keys.POOL].acquire() as conn:
+    async with request.app[state.POOL].acquire() as conn:
         row = await queries.subscriber(conn, email)
     if row is None:
         return error_response(404, NOT_FOUND)
@@ -117,9 +117,9 @@ async def update_subscriber(request: web.Request) -> web.StreamResponse:
     """
     email = fold_address(parse_path(request, EmailPath).email)
     change = await parse_body(request, UpdateSubscriber)
-    settings = request.app[keys.SETTINGS]
+    settings = request.app[state.SETTINGS]
     now = datetime.now(UTC)
-    async with request.app[keys.POOL].acquire() as conn, conn.transaction():
+    async with request.app[state.POOL].acquire() as conn, conn.transaction():
         if await queries.subscriber(conn, email) is None:
             return error_response(404, NOT_FOUND)
         record = EventRecord(

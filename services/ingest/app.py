@@ -7,33 +7,34 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
-from services.ingest import keys, webhook_dsn, webhooks
+from services.ingest import state
 from services.ingest.api_routes import add_api_routes
 from services.ingest.errors import error_envelope
-from services.ingest.provider_auth import ProviderKeys, load_sendgrid_key
-from services.ingest.publisher import Publisher
-from services.ingest.replay_guard import ReplayGuard
-from services.ingest.sns_signature import CertificateCache
+from services.ingest.providers import dsn
+from services.ingest.providers import routes as provider_routes
+from services.ingest.providers.publisher import Publisher
+from services.ingest.providers.replay_guard import ReplayGuard
+from services.ingest.providers.sns import CertificateCache
 from shared.broker import Topology
 from shared.db import create_pool
 from shared.settings import Settings
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
-    settings = app[keys.SETTINGS]
-    app[keys.POOL] = await create_pool(settings.database_url, settings.db_pool_size)
+    settings = app[state.SETTINGS]
+    app[state.POOL] = await create_pool(settings.database_url, settings.db_pool_size)
     yield
-    await app[keys.POOL].close()
+    await app[state.POOL].close()
 
 
 async def _broker(app: web.Application) -> AsyncIterator[None]:
-    settings = app[keys.SETTINGS]
+    settings = app[state.SETTINGS]
     topology = Topology(
         settings.amqp_prefix, settings.raw_queue_max_length, settings.delivery_limit
     )
     publisher = Publisher(settings.amqp_url, topology, settings.publish_timeout)
     publisher.start()
-    app[keys.PUBLISHER] = publisher
+    app[state.PUBLISHER] = publisher
     yield
     await publisher.close()
 
@@ -41,21 +42,19 @@ async def _broker(app: web.Application) -> AsyncIterator[None]:
 async def _http_client(app: web.Application) -> AsyncIterator[None]:
     timeout = aiohttp.ClientTimeout(total=10, connect=5)
     async with aiohttp.ClientSession(timeout=timeout) as session:
-        app[keys.HTTP_CLIENT] = session
-        app[keys.SNS_CERTS] = CertificateCache(session, app[keys.SETTINGS].sns_url_pattern)
+        app[state.HTTP_CLIENT] = session
+        app[state.SNS_CERTS] = CertificateCache(session, app[state.SETTINGS].sns_url_pattern)
         yield
 
 
 def build_app(settings: Settings) -> web.Application:
     """The whole ingest HTTP app; resources open on startup and close on cleanup."""
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[error_envelope])
-    app[keys.SETTINGS] = settings
-    key = settings.sendgrid_public_key
-    app[keys.PROVIDER_KEYS] = ProviderKeys(sendgrid=load_sendgrid_key(key) if key else None)
+    app[state.SETTINGS] = settings
     # tokens outlive their tolerance window on both sides of our clock
-    app[keys.MAILGUN_TOKENS] = ReplayGuard(ttl=2 * settings.signature_tolerance)
+    app[state.MAILGUN_TOKENS] = ReplayGuard(ttl=2 * settings.signature_tolerance)
     app.cleanup_ctx.extend([_database, _broker, _http_client])
-    app.add_routes(webhook_dsn.routes)  # before the generic /webhooks/{provider}
-    app.add_routes(webhooks.routes)
+    app.add_routes(dsn.routes)  # before the generic /webhooks/{provider}
+    app.add_routes(provider_routes.routes)
     add_api_routes(app)
     return app

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 import structlog
 from aiohttp import web
 
-from services.ingest import keys, mailgun_table
+from services.ingest import mailgun_table, state
 from services.ingest.api_auth import Handler, mailgun_error, require_scope
 from services.ingest.api_models import parse_path, parse_query
 from services.ingest.mailgun_models import (
@@ -58,7 +58,7 @@ async def list_bounces(request: web.Request) -> web.StreamResponse:
     (seed 003), or Mailgun's `page` cursors as linked in `paging`."""
     parse_path(request, DomainPath)
     query = parse_query(request, MailgunListQuery)
-    async with request.app[keys.POOL].acquire() as conn:
+    async with request.app[state.POOL].acquire() as conn:
         found = await mailgun_table.page(conn, query)
     if found is None:
         return mailgun_error(404, "Page cursor address not found")
@@ -73,7 +73,7 @@ async def list_bounces(request: web.Request) -> web.StreamResponse:
 async def get_bounce(request: web.Request) -> web.StreamResponse:
     """One address of the bounces table; 404 `Address not found in bounces table`."""
     address = fold_address(parse_path(request, AddressPath).address)
-    async with request.app[keys.POOL].acquire() as conn:
+    async with request.app[state.POOL].acquire() as conn:
         row = await mailgun_table.one(conn, address)
     if row is None:
         return mailgun_error(404, NOT_FOUND)
@@ -115,8 +115,8 @@ async def add_bounces(request: web.Request) -> web.StreamResponse:
     parse_path(request, DomainPath)
     bounces, single = await parse_bounces(request)
     now = datetime.now(UTC)
-    threshold = request.app[keys.SETTINGS].soft_bounce_threshold
-    async with request.app[keys.POOL].acquire() as conn:
+    threshold = request.app[state.SETTINGS].soft_bounce_threshold
+    async with request.app[state.POOL].acquire() as conn:
         result = await apply_events(conn, [_hard(b, now) for b in bounces], threshold, now=now)
     added = {e for e, d in result.decisions.items() if d.state.status is Status.BOUNCED}
     if single:
@@ -132,8 +132,8 @@ async def delete_bounce(request: web.Request) -> web.StreamResponse:
     """Clear an address: it is `active` again (a manual change through the ledger)."""
     address = fold_address(parse_path(request, AddressPath).address)
     now = datetime.now(UTC)
-    threshold = request.app[keys.SETTINGS].soft_bounce_threshold
-    async with request.app[keys.POOL].acquire() as conn, conn.transaction():
+    threshold = request.app[state.SETTINGS].soft_bounce_threshold
+    async with request.app[state.POOL].acquire() as conn, conn.transaction():
         status = await conn.fetchval("SELECT status FROM subscribers WHERE email = $1", address)
         if status != Status.BOUNCED:
             return mailgun_error(404, NOT_FOUND)
@@ -144,9 +144,9 @@ async def delete_bounce(request: web.Request) -> web.StreamResponse:
 async def delete_all(request: web.Request) -> web.StreamResponse:
     """Clear every address of the bounces table, in batches (each its own transaction)."""
     parse_path(request, DomainPath)
-    threshold = request.app[keys.SETTINGS].soft_bounce_threshold
+    threshold = request.app[state.SETTINGS].soft_bounce_threshold
     last = ""
-    async with request.app[keys.POOL].acquire() as conn:
+    async with request.app[state.POOL].acquire() as conn:
         while True:
             emails: Sequence[str] = await conn.fetchval(
                 "SELECT coalesce(array_agg(email), '{}') FROM (SELECT email FROM subscribers "

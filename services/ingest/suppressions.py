@@ -18,7 +18,7 @@ import asyncpg
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from services.ingest import keys
+from services.ingest import state
 from services.ingest.api_auth import require_scope
 from services.ingest.api_models import (
     ApiInput,
@@ -131,7 +131,7 @@ async def check(request: web.Request) -> web.StreamResponse:
     """
     body = await parse_body(request, CheckSuppressions, max_bytes=MAX_CHECK_BYTES)
     emails = sorted(set(body.emails))
-    async with request.app[keys.POOL].acquire() as conn:
+    async with request.app[state.POOL].acquire() as conn:
         rows = await suppressed_among(conn, emails)
     return ok(CheckResult(suppressed=[_suppressed(r) for r in rows], checked=len(emails)))
 
@@ -158,7 +158,7 @@ async def export(request: web.Request) -> web.StreamResponse:
     await response.prepare(request)
     await response.write((",".join(EXPORT_COLUMNS) + "\r\n").encode())
     sql = _SUPPRESSED + "WHERE s.status <> 'active' ORDER BY s.email"  # subscribers_suppressed
-    async with request.app[keys.POOL].acquire() as conn, conn.transaction(readonly=True):
+    async with request.app[state.POOL].acquire() as conn, conn.transaction(readonly=True):
         cursor = await conn.cursor(sql)
         while rows := await cursor.fetch(EXPORT_BATCH):
             await response.write(_csv(rows))
@@ -183,7 +183,7 @@ def _csv(rows: Sequence[asyncpg.Record]) -> bytes:
 async def get_one(request: web.Request) -> web.StreamResponse:
     """May I send to this address? Never-seen addresses are not suppressed (status null)."""
     email = fold_address(parse_path(request, EmailPath).email)
-    async with request.app[keys.POOL].acquire() as conn:
+    async with request.app[state.POOL].acquire() as conn:
         row = await conn.fetchrow(_SUPPRESSED + "WHERE s.email = $1", email)
     if row is None:
         return ok(Suppression(email=email, suppressed=False, status=None, reason=None))

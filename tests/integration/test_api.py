@@ -11,7 +11,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from services.ingest import keys
+from services.ingest import state
 from shared.settings import Settings
 from tests.helpers import wait_for
 from tests.integration.api_kit import (
@@ -153,7 +153,7 @@ async def test_private_urls_refused_unless_allowed(
 async def test_health_ready_and_metrics(client: Client, auth: dict[str, str]) -> None:
     resp = await client.get("/healthz")
     assert (resp.status, await resp.json()) == (200, {"status": "ok"})
-    publisher = client.app[keys.PUBLISHER]
+    publisher = client.app[state.PUBLISHER]
 
     async def ready() -> bool:
         return bool(publisher.ready)

@@ -15,8 +15,8 @@ import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient
 
-from services.ingest import keys
-from services.ingest.publisher import BrokerUnavailable
+from services.ingest import state
+from services.ingest.providers.publisher import BrokerUnavailable
 from services.processor.__main__ import serve as processor_serve
 from shared.raw import RawEvent
 from shared.settings import Settings
@@ -95,7 +95,7 @@ async def test_broker_unavailable_is_503_with_retry_after(
     async def refuse(_raw: RawEvent) -> None:
         raise BrokerUnavailable("test")
 
-    monkeypatch.setattr(client.app[keys.PUBLISHER], "publish", refuse)
+    monkeypatch.setattr(client.app[state.PUBLISHER], "publish", refuse)
     auth = await api_key(db, "subscribers")
     resp = await client.post(URL, data=eml("rfc3464-d4-delayed"), headers={**auth, **RFC822})
     assert resp.status == 503

@@ -18,7 +18,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 
-from services.ingest import keys
+from services.ingest import state
 from services.ingest.app import build_app
 from shared.settings import Settings
 from tests.helpers import queue_depth, wait_for
@@ -30,7 +30,7 @@ SIGNING_KEY = "TEST_WEBHOOK_SIGNING_KEY"
 async def _client(settings: Settings) -> TestClient:
     client = TestClient(TestServer(build_app(settings)))
     await client.start_server()
-    publisher = client.app[keys.PUBLISHER]
+    publisher = client.app[state.PUBLISHER]
 
     async def ready() -> bool:
         return publisher.ready

@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from services.ingest import keys
+from services.ingest import state
 from services.ingest.app import build_app
 from shared.settings import Settings
 from tests.helpers import queue_depth, wait_for
@@ -67,7 +67,7 @@ async def client(settings: Settings, sns: FakeSns, db) -> AsyncIterator[TestClie
     await c.start_server()
 
     async def ready() -> bool:
-        return c.app[keys.PUBLISHER].ready
+        return c.app[state.PUBLISHER].ready
 
     await wait_for(ready, what="publisher connected")
     yield c

@@ -13,7 +13,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from services.ingest import keys
+from services.ingest import state
 from shared.settings import Settings
 from tests.integration.api_kit import Client, bearer, error_of, make_key, report, start
 
@@ -169,7 +169,7 @@ async def test_a_large_import_streams_past_the_body_limit(
         for i in range(30_000)
     ]
     body = ("\n".join(lines) + "\n").encode()
-    assert len(body) > client.app[keys.SETTINGS].max_body_bytes
+    assert len(body) > client.app[state.SETTINGS].max_body_bytes
     resp = await client.post("/api/v1/suppressions/import", data=io.BytesIO(body), headers=auth)
     assert resp.status == 200, await resp.text()
     assert (await resp.json())["data"]["imported"] == 30_000

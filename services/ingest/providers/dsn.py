@@ -20,8 +20,8 @@ import structlog
 from aiohttp import web
 
 from services.ingest.api_auth import require_scope
-from services.ingest.enqueue import enqueue
 from services.ingest.errors import error_response
+from services.ingest.providers.enqueue import enqueue
 
 log = structlog.get_logger(__name__)
 routes = web.RouteTableDef()

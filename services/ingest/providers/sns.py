@@ -1,7 +1,12 @@
-"""SNS message signatures (SignatureVersion 1: SHA1withRSA, 2: SHA256withRSA).
+"""SNS, the envelope SES events arrive in: signatures, the certificate cache, control messages.
 
-The pure part builds the canonical string and checks a signature with a
-certificate; `CertificateCache` fetches each trusted SigningCertURL once.
+Signatures (SignatureVersion 1: SHA1withRSA, 2: SHA256withRSA): the pure part
+builds the canonical string and checks a signature with a certificate;
+`CertificateCache` fetches each trusted SigningCertURL once.
+
+Control messages: a subscription is confirmed by fetching SubscribeURL, but only
+when that URL matches BOUNCEFLOW_SNS_URL_PATTERN (so a forged message cannot make
+us fetch an arbitrary URL). An UnsubscribeConfirmation is logged, never acted on.
 """
 
 from __future__ import annotations
@@ -14,12 +19,25 @@ from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
+import orjson
+import structlog
+from aiohttp import web
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from services.ingest.provider_auth import ACCEPTED, Verdict
+from services.ingest.errors import error_response
+from services.ingest.providers.base import (
+    AuthMethod,
+    SigningCertificates,
+    Verdict,
+    accepted,
+    refused,
+)
+from shared.settings import Settings
+
+log = structlog.get_logger(__name__)
 
 _NOTIFICATION_FIELDS = ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type")
 _CONFIRMATION_FIELDS = (
@@ -63,7 +81,7 @@ def verify_with_certificate(message: Mapping[str, Any], cert_pem: bytes) -> Verd
     try:
         key = signing_key(cert_pem)
     except ValueError as exc:
-        return Verdict(False, f"SNS certificate unreadable: {exc}")
+        return refused(f"SNS certificate unreadable: {exc}")
     return verify_signature(message, key)
 
 
@@ -71,17 +89,17 @@ def verify_signature(message: Mapping[str, Any], key: rsa.RSAPublicKey) -> Verdi
     """Check `message`'s Signature (SHA1withRSA or SHA256withRSA) against `key`."""
     algorithm = _HASHES.get(str(message.get("SignatureVersion")))
     if algorithm is None:
-        return Verdict(False, "unsupported SNS SignatureVersion")
+        return refused("unsupported SNS SignatureVersion")
     try:
         signature = base64.b64decode(str(message.get("Signature", "")), validate=True)
         data = canonical_string(message)
     except (binascii.Error, ValueError) as exc:
-        return Verdict(False, f"SNS signature unreadable: {exc}")
+        return refused(f"SNS signature unreadable: {exc}")
     try:
         key.verify(signature, data, padding.PKCS1v15(), algorithm())
     except InvalidSignature:
-        return Verdict(False, "SNS signature does not verify")
-    return ACCEPTED
+        return refused("SNS signature does not verify")
+    return accepted(AuthMethod.SNS_SIGNATURE)
 
 
 class CertificateCache:
@@ -121,16 +139,46 @@ class CertificateCache:
 
 
 async def verify_sns(
-    message: Mapping[str, Any], certs: CertificateCache, topics: frozenset[str] | None
+    message: Mapping[str, Any], certs: SigningCertificates, topics: frozenset[str] | None
 ) -> Verdict:
     """A signed SNS envelope: trusted certificate URL, allowed topic, valid signature."""
     if topics is not None and message.get("TopicArn") not in topics:
-        return Verdict(False, "TopicArn not allowed by BOUNCEFLOW_SNS_TOPIC_ARNS")
+        return refused("TopicArn not allowed by BOUNCEFLOW_SNS_TOPIC_ARNS")
     url = message.get("SigningCertURL") or message.get("SigningCertUrl")
     if not certs.trusted(url):
-        return Verdict(False, "SigningCertURL does not match BOUNCEFLOW_SNS_URL_PATTERN")
+        return refused("SigningCertURL does not match BOUNCEFLOW_SNS_URL_PATTERN")
     try:
         key = await certs.get(str(url))
     except ValueError as exc:
-        return Verdict(False, str(exc))
+        return refused(str(exc))
     return verify_signature(message, key)
+
+
+async def handle_sns_control(
+    session: aiohttp.ClientSession, settings: Settings, body: bytes
+) -> web.Response | None:
+    """The response to an SNS control message, or None for a notification."""
+    doc = orjson.loads(body)
+    kind = doc.get("Type") if isinstance(doc, dict) else None
+    if kind == "UnsubscribeConfirmation":
+        log.warning("sns_unsubscribed", topic=doc.get("TopicArn"))
+        return web.json_response({"success": True, "data": {"confirmed": False}})
+    if kind != "SubscriptionConfirmation":
+        return None
+    url = doc.get("SubscribeURL")
+    topic = doc.get("TopicArn")
+    if not isinstance(url, str) or not re.match(settings.sns_url_pattern, url):
+        return error_response(400, "SubscribeURL is missing or not an SNS URL")
+    try:
+        async with session.get(url, allow_redirects=False) as response:
+            ok = response.status == 200
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        log.warning("sns_confirm_failed", topic=topic, error=str(exc))
+        return error_response(
+            503, "could not confirm the subscription", headers={"Retry-After": "5"}
+        )
+    if not ok:
+        log.warning("sns_confirm_failed", topic=topic, status=response.status)
+        return error_response(503, "SNS refused the confirmation", headers={"Retry-After": "5"})
+    log.info("sns_subscribed", topic=topic)
+    return web.json_response({"success": True, "data": {"confirmed": True}})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.ingest.sns_signature import canonical_string, verify_with_certificate
+from services.ingest.providers.sns import canonical_string, verify_with_certificate
 from tests.sns_signer import SnsSigner
 
 NOTIFICATION = {

@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 import structlog
 from aiohttp import web
 
-from services.ingest import keys
+from services.ingest import state
 from services.ingest.errors import error_response
-from services.ingest.publisher import BrokerUnavailable
+from services.ingest.providers.publisher import BrokerUnavailable
 from shared.raw import RawEvent
 
 log = structlog.get_logger(__name__)
@@ -30,7 +30,7 @@ async def enqueue(
     event_id = "evt_" + uuid.uuid4().hex
     raw = RawEvent(event_id, provider, body, datetime.now(UTC), dict(headers))
     try:
-        await request.app[keys.PUBLISHER].publish(raw)
+        await request.app[state.PUBLISHER].publish(raw)
     except BrokerUnavailable as exc:
         log.warning("webhook_not_accepted", provider=provider, event_id=event_id, error=str(exc))
         return error_response(

@@ -12,15 +12,14 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from services.ingest.provider_auth import (
-    check_basic,
+from services.ingest.providers.checks import check_basic
+from services.ingest.providers.mailgun import mailgun_signature_fields, verify_mailgun
+from services.ingest.providers.sendgrid import (
     load_sendgrid_key,
-    mailgun_signature_fields,
-    verify_mailgun,
     verify_sendgrid,
 )
 
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "providers"
+FIXTURES = Path(__file__).parents[3] / "fixtures" / "providers"
 SDK_VECTOR = "sendgrid/sgsdk-signed-dropped-bounced-address.json"
 
 

@@ -6,10 +6,9 @@ import aiohttp
 import asyncpg
 from aiohttp import web
 
-from services.ingest.provider_auth import ProviderKeys
-from services.ingest.publisher import Publisher
-from services.ingest.replay_guard import ReplayGuard
-from services.ingest.sns_signature import CertificateCache
+from services.ingest.providers.publisher import Publisher
+from services.ingest.providers.replay_guard import ReplayGuard
+from services.ingest.providers.sns import CertificateCache
 from shared.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -18,4 +17,3 @@ PUBLISHER = web.AppKey("publisher", Publisher)
 HTTP_CLIENT = web.AppKey("http_client", aiohttp.ClientSession)
 SNS_CERTS = web.AppKey("sns_certs", CertificateCache)
 MAILGUN_TOKENS = web.AppKey("mailgun_tokens", ReplayGuard)
-PROVIDER_KEYS = web.AppKey("provider_keys", ProviderKeys)

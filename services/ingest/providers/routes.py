@@ -1,0 +1,78 @@
+"""Provider webhook routes (CONTRACT §3): authenticate, bound, publish with confirm, answer.
+
+Thin on purpose: the body is not interpreted beyond what authenticity and a
+well-formedness check need; the processor parses it. `200` only after the
+broker confirmed the raw event; any other answer enqueues nothing.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+
+import structlog
+from aiohttp import web
+
+from services.ingest import state
+from services.ingest.errors import error_response
+from services.ingest.providers.base import Verdict, WebhookRequest
+from services.ingest.providers.checks import check_basic
+from services.ingest.providers.enqueue import enqueue
+from services.ingest.providers.registry import PROVIDERS, Provider
+from shared.raw import FORWARDED_HEADERS
+
+log = structlog.get_logger(__name__)
+routes = web.RouteTableDef()
+
+
+def _webhook_request(request: web.Request, body: bytes) -> WebhookRequest:
+    settings = request.app[state.SETTINGS]
+    return WebhookRequest(
+        url=str(request.url),
+        headers=request.headers,
+        content_type=request.content_type,
+        body=body,
+        now=time.time(),
+        basic_ok=check_basic(request.headers.get("Authorization"), settings.basic_auth_pair),
+        certificates=request.app[state.SNS_CERTS],
+    )
+
+
+async def _authenticate(provider: Provider, req: WebhookRequest, request: web.Request) -> Verdict:
+    verdict = provider.authenticate(req, request.app[state.SETTINGS])
+    return await verdict if inspect.isawaitable(verdict) else verdict
+
+
+@routes.post("/api/v1/webhooks/{provider}")
+async def receive_webhook(request: web.Request) -> web.Response:
+    """Accept one provider request; 200 only once the broker confirmed it.
+
+    401 when not authentic, 400 when malformed, the provider's own answer to a
+    control message (SNS subscription), 200 without queuing for a replayed Mailgun
+    token, else the enqueue step's 200 or 503.
+    """
+    name = request.match_info["provider"]
+    if (provider := PROVIDERS.get(name)) is None:
+        return error_response(404, f"unknown provider {name!r}; use one of {', '.join(PROVIDERS)}")
+    body = await request.read()  # bounded by client_max_size (BOUNCEFLOW_MAX_BODY_BYTES) -> 413
+    req = _webhook_request(request, body)
+    verdict = await _authenticate(provider, req, request)
+    if not verdict.ok:
+        log.info("webhook_rejected", provider=name, reason=verdict.reason)
+        headers = {"WWW-Authenticate": 'Basic realm="bounceflow"'} if verdict.challenge else None
+        return error_response(401, verdict.reason, headers=headers)
+    if reason := provider.well_formed(req):
+        return error_response(400, reason)
+    if provider.control is not None:
+        session, settings = request.app[state.HTTP_CLIENT], request.app[state.SETTINGS]
+        if (answer := await provider.control(session, settings, body)) is not None:
+            return answer
+    guard = request.app[state.MAILGUN_TOKENS]
+    if verdict.token is not None and guard.seen(verdict.token):
+        log.info("webhook_replay_ignored", provider=name)
+        return web.json_response({"success": True, "data": {"duplicate": True}})
+    forwarded = {h: v for h in FORWARDED_HEADERS if (v := request.headers.get(h)) is not None}
+    response = await enqueue(request, name, body, forwarded)
+    if verdict.token is not None and response.status == 200:
+        guard.remember(verdict.token)
+    return response
