@@ -82,7 +82,7 @@ async def _apikey(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _import(settings: Settings, args: argparse.Namespace) -> int:
-    from services.ingest.cli_import import run_import
+    from services.ingest.api.suppressions.cli_import import run_import
 
     return await run_import(settings, args.file, args.format, args.kind)
 

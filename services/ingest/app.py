@@ -8,7 +8,7 @@ import aiohttp
 from aiohttp import web
 
 from services.ingest import state
-from services.ingest.api_routes import add_api_routes
+from services.ingest.api.mount import add_api_routes
 from services.ingest.errors import error_envelope
 from services.ingest.providers import dsn
 from services.ingest.providers import routes as provider_routes

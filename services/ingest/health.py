@@ -11,8 +11,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 
 from services.ingest import state
+from services.ingest.api.operations import Operation, describe
 from services.ingest.metrics import METRICS
-from services.ingest.operations import Operation, describe
 
 log = structlog.get_logger(__name__)
 routes = web.RouteTableDef()

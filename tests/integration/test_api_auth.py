@@ -106,7 +106,7 @@ CONCRETE = {
 
 def secured_operations(app: web.Application) -> list[tuple[str, str, str]]:
     """(method, concrete path, scope) of every authenticated operation the app has."""
-    from services.ingest.api_docs import spec_of
+    from services.ingest.api.openapi.routes import spec_of
 
     out = []
     for path, item in spec_of(app)["paths"].items():
@@ -156,7 +156,7 @@ async def test_every_described_route_needs_a_key_and_its_scope(
 
 
 async def test_every_api_route_is_described(client: Client) -> None:
-    from services.ingest.operations import routes_of
+    from services.ingest.api.operations import routes_of
 
     _, bare = routes_of(client.app)
     # provider webhooks (CONTRACT §3) are signed by the providers, not part of this API

@@ -15,7 +15,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from services.ingest import api_endpoints
+from services.ingest.api.endpoints import routes as api_endpoints
 from services.ingest.app import build_app
 from shared import netguard
 from shared.ledger import OUTBOX_CHANNEL

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import pytest
 
-from services.ingest.api_docs import render
+from services.ingest.api.openapi.routes import render
 from shared.ledger import EventRecord, apply_events
 from shared.policy import HistoryKind
 from shared.settings import Settings

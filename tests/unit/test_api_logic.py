@@ -8,16 +8,18 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from pydantic import ValidationError
 
-from services.ingest.api_models import URL_PATTERN, BounceQuery, CreateEndpoint, ReportBounce
-from services.ingest.cursors import decode_cursor, encode_cursor
-from services.ingest.mailgun_models import (
+from services.ingest.api.bounces.models import BounceQuery, ReportBounce
+from services.ingest.api.cursors import decode_cursor, encode_cursor
+from services.ingest.api.endpoints.models import CreateEndpoint
+from services.ingest.api.fields import URL_PATTERN
+from services.ingest.api.mailgun.models import (
     RFC2822_PATTERN,
     AddBounce,
     parse_rfc2822,
     rfc2822,
 )
-from services.ingest.openapi import _plain
-from services.ingest.stats import (
+from services.ingest.api.openapi.spec import _plain
+from services.ingest.api.stats.levels import (
     Counts,
     complaint_level,
     hard_bounce_level,
@@ -25,7 +27,7 @@ from services.ingest.stats import (
     rate,
     worst,
 )
-from services.ingest.suppressions import reason_for
+from services.ingest.api.suppressions.routes import reason_for
 
 # --- stats (seed 002's thresholds) -----------------------------------------------
 

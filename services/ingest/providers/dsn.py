@@ -19,7 +19,7 @@ from typing import Final
 import structlog
 from aiohttp import web
 
-from services.ingest.api_auth import require_scope
+from services.ingest.api.auth import require_scope
 from services.ingest.errors import error_response
 from services.ingest.providers.enqueue import enqueue
 

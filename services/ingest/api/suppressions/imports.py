@@ -3,7 +3,7 @@
 Scope: subscribers.
 
 The body is the CSV file itself (any size: it is read chunk by chunk, never
-whole) and is applied in batches through the ledger; see services.ingest.importer.
+whole) and is applied in batches through the ledger; see importer.py.
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from services.ingest import state
-from services.ingest.api_auth import require_scope
-from services.ingest.api_models import ApiInput, ok, parse_query
+from services.ingest.api.auth import require_scope
+from services.ingest.api.fields import ApiInput
+from services.ingest.api.http import ok, parse_query
+from services.ingest.api.operations import Operation, describe
+from services.ingest.api.suppressions.importer import import_csv
 from services.ingest.errors import error_response
-from services.ingest.importer import import_csv
-from services.ingest.operations import Operation, describe
 from shared.csv_records import ImportFormatError
 from shared.importers import HEADER_PATTERN, ImportFormat, ImportKind
 from shared.ledger import ApplyResult, EventRecord, apply_events

@@ -21,6 +21,11 @@ MANUALLY_DISABLED = "disabled via the API"
 
 _ENDPOINT_COLUMNS = "id, url, events, enabled, description, disabled_reason, created_at"
 
+_ENDPOINT = (
+    "SELECT id, url, events, enabled, description, disabled_reason, created_at "
+    "FROM webhook_endpoints "
+)
+
 # Enabling a disabled endpoint clears its reason and failure streak (else the next failure
 # would disable it again at once); disabling an enabled one records why.
 _UPDATE = f"""
@@ -163,3 +168,31 @@ async def replay_failed(conn: Conn, endpoint_id: int, since: datetime) -> int:
         if count:
             await _wake_notifier(conn)
     return count
+
+
+async def create_endpoint(
+    conn: Conn, *, url: str, events: list[str], description: str, enabled: bool, secret: str
+) -> asyncpg.Record:
+    """Store a new outgoing webhook endpoint."""
+    row: asyncpg.Record | None = await conn.fetchrow(
+        "INSERT INTO webhook_endpoints (url, events, description, enabled, secret) "
+        "VALUES ($1, $2, $3, $4, $5) "
+        "RETURNING id, url, events, enabled, description, disabled_reason, created_at",
+        url,
+        events,
+        description,
+        enabled,
+        secret,
+    )
+    assert row is not None
+    return row
+
+
+async def endpoints(conn: Conn) -> list[asyncpg.Record]:
+    """Every outgoing webhook endpoint, oldest first, without secrets."""
+    return await conn.fetch(_ENDPOINT + "ORDER BY id")
+
+
+async def endpoint(conn: Conn, endpoint_id: int) -> asyncpg.Record | None:
+    """One outgoing webhook endpoint, without its secret."""
+    return await conn.fetchrow(_ENDPOINT + "WHERE id = $1", endpoint_id)

@@ -22,14 +22,8 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from services.ingest.api_models import (
-    MAX_OFFSET,
-    NO_NUL,
-    ApiInput,
-    EmailAddress,
-    decode_json,
-    read_body,
-)
+from services.ingest.api.fields import MAX_OFFSET, NO_NUL, ApiInput, EmailAddress
+from services.ingest.api.http import decode_json, read_body
 
 DEFAULT_CODE = "550"
 MAX_BATCH = 1_000

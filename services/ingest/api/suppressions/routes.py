@@ -19,17 +19,10 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from services.ingest import state
-from services.ingest.api_auth import require_scope
-from services.ingest.api_models import (
-    ApiInput,
-    EmailAddress,
-    EmailPath,
-    UtcTimestamp,
-    ok,
-    parse_body,
-    parse_path,
-)
-from services.ingest.operations import Operation, describe
+from services.ingest.api.auth import require_scope
+from services.ingest.api.fields import ApiInput, EmailAddress, EmailPath, UtcTimestamp
+from services.ingest.api.http import ok, parse_body, parse_path
+from services.ingest.api.operations import Operation, describe
 from shared.db import Conn
 from shared.importers import fold_address
 from shared.models import Status

@@ -12,12 +12,12 @@ from collections import defaultdict
 import asyncpg
 from aiohttp import web
 
-from services.ingest import endpoint_queries as eq
 from services.ingest import state
-from services.ingest.api_auth import require_scope
-from services.ingest.api_models import ok, parse_body, parse_path, parse_query
-from services.ingest.cursors import decode_cursor, encode_cursor
-from services.ingest.endpoint_models import (
+from services.ingest.api.auth import require_scope
+from services.ingest.api.cursors import decode_cursor, encode_cursor
+from services.ingest.api.endpoints import queries
+from services.ingest.api.endpoints.models import (
+    ENDPOINT_ROUTE,
     Attempt,
     Delivery,
     DeliveryList,
@@ -27,9 +27,12 @@ from services.ingest.endpoint_models import (
     Replayed,
     ReplayRequest,
 )
+from services.ingest.api.http import ok, parse_body, parse_path, parse_query
+from services.ingest.api.operations import Operation, describe
 from services.ingest.errors import error_response
-from services.ingest.operations import Operation, describe
 from shared.db import Conn
+
+routes = web.RouteTableDef()
 
 TAG = "webhook-endpoints"
 ENDPOINT_NOT_FOUND = "webhook endpoint not found"
@@ -48,7 +51,7 @@ def _attempt(row: asyncpg.Record) -> Attempt:
 async def _deliveries(conn: Conn, rows: list[asyncpg.Record]) -> list[Delivery]:
     """The rows as Delivery models, each with its attempts (one query for all)."""
     log: defaultdict[int, list[Attempt]] = defaultdict(list)
-    for a in await eq.attempts(conn, [r["id"] for r in rows]):
+    for a in await queries.attempts(conn, [r["id"] for r in rows]):
         log[a["delivery_id"]].append(_attempt(a))
     return [
         Delivery(
@@ -69,6 +72,7 @@ async def _deliveries(conn: Conn, rows: list[asyncpg.Record]) -> list[Delivery]:
     ]
 
 
+@routes.get(ENDPOINT_ROUTE + "/deliveries")
 @require_scope("webhooks")
 @describe(
     Operation(
@@ -88,9 +92,9 @@ async def list_deliveries(request: web.Request) -> web.StreamResponse:
     query = parse_query(request, DeliveryQuery)
     before = decode_cursor(query.after) if query.after else None
     async with request.app[state.POOL].acquire() as conn:
-        if not await eq.endpoint_exists(conn, endpoint_id):
+        if not await queries.endpoint_exists(conn, endpoint_id):
             return error_response(404, ENDPOINT_NOT_FOUND)
-        rows = await eq.deliveries(
+        rows = await queries.deliveries(
             conn, endpoint_id, limit=query.limit + 1, status=query.status, before_id=before
         )
         page = await _deliveries(conn, rows[: query.limit])
@@ -100,6 +104,7 @@ async def list_deliveries(request: web.Request) -> web.StreamResponse:
     )
 
 
+@routes.post(r"/api/v1/webhook-deliveries/{id:\d{1,18}}/retry")
 @require_scope("webhooks")
 @describe(
     Operation(
@@ -117,7 +122,7 @@ async def retry_delivery(request: web.Request) -> web.StreamResponse:
     notifier is sending it; 404 when there is none."""
     delivery_id = parse_path(request, DeliveryPath).id
     async with request.app[state.POOL].acquire() as conn:
-        found = await eq.retry_delivery(conn, delivery_id)
+        found = await queries.retry_delivery(conn, delivery_id)
         if isinstance(found, str):
             if found == "missing":
                 return error_response(404, "webhook delivery not found")
@@ -126,6 +131,7 @@ async def retry_delivery(request: web.Request) -> web.StreamResponse:
     return ok(delivery, status=202)
 
 
+@routes.post(ENDPOINT_ROUTE + "/replay")
 @require_scope("webhooks")
 @describe(
     Operation(
@@ -145,14 +151,7 @@ async def replay_failed(request: web.Request) -> web.StreamResponse:
     endpoint_id = parse_path(request, EndpointPath).id
     body = await parse_body(request, ReplayRequest)
     async with request.app[state.POOL].acquire() as conn:
-        if not await eq.endpoint_exists(conn, endpoint_id):
+        if not await queries.endpoint_exists(conn, endpoint_id):
             return error_response(404, ENDPOINT_NOT_FOUND)
-        count = await eq.replay_failed(conn, endpoint_id, body.since)
+        count = await queries.replay_failed(conn, endpoint_id, body.since)
     return ok(Replayed(endpoint_id=endpoint_id, since=body.since, replayed=count), status=202)
-
-
-def add_delivery_routes(routes: web.RouteTableDef, endpoint_route: str) -> None:
-    """Route this module's handlers under `endpoint_route` (/webhook-endpoints/{id})."""
-    routes.get(endpoint_route + "/deliveries")(list_deliveries)
-    routes.post(endpoint_route + "/replay")(replay_failed)
-    routes.post(r"/api/v1/webhook-deliveries/{id:\d{1,18}}/retry")(retry_delivery)

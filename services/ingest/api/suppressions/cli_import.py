@@ -1,7 +1,7 @@
 """`bounceflow import FILE`: a suppression-list export applied from the command line.
 
 Reads the file in chunks on a worker thread and applies it batch by batch, two
-batches at a time on a pool of two connections (services.ingest.importer);
+batches at a time on a pool of two connections (services.ingest.api.suppressions.importer);
 prints one summary line, the first skipped rows on stderr, and exits 0, or 2
 when the file cannot be imported.
 """
@@ -16,7 +16,7 @@ from typing import BinaryIO
 
 import asyncpg
 
-from services.ingest.importer import IN_FLIGHT, import_csv
+from services.ingest.api.suppressions.importer import IN_FLIGHT, import_csv
 from shared.csv_records import ImportFormatError
 from shared.importers import ImportFormat, ImportKind
 from shared.ledger import ApplyResult, EventRecord, apply_events

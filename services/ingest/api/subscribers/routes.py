@@ -11,21 +11,19 @@ from datetime import UTC, datetime
 import asyncpg
 from aiohttp import web
 
-from services.ingest import queries, state
-from services.ingest.api_auth import require_scope
-from services.ingest.api_models import (
-    EmailPath,
+from services.ingest import state
+from services.ingest.api.auth import require_scope
+from services.ingest.api.fields import EmailPath
+from services.ingest.api.http import ok, parse_body, parse_path, parse_query
+from services.ingest.api.operations import Operation, describe
+from services.ingest.api.subscribers import queries
+from services.ingest.api.subscribers.models import (
     Subscriber,
     SubscriberList,
     SubscriberQuery,
     UpdateSubscriber,
-    ok,
-    parse_body,
-    parse_path,
-    parse_query,
 )
 from services.ingest.errors import error_response
-from services.ingest.operations import Operation, describe
 from shared.importers import fold_address
 from shared.ledger import EventRecord, apply_events
 from shared.models import Source

@@ -17,8 +17,8 @@ import orjson
 from aiohttp import web
 
 from services.ingest import state
+from services.ingest.api.operations import mark_scope
 from services.ingest.errors import error_response
-from services.ingest.operations import mark_scope
 from shared.apikeys import SCOPES, ApiKeyInfo, authenticate, parse_authorization
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -1,5 +1,5 @@
 """Outgoing webhook endpoints: register, list, show, change, delete, rotate the secret.
-Scope: webhooks. Also routes api_deliveries' attempt log and replays.
+Scope: webhooks. The attempt log and replays: deliveries.py.
 
 The signing secret (`whsec_` + base64 of 24 random bytes, Standard Webhooks) is
 shown once, at creation or rotation. Unless BOUNCEFLOW_ALLOW_PRIVATE_ENDPOINTS
@@ -18,33 +18,28 @@ import socket
 import asyncpg
 from aiohttp import web
 
-from services.ingest import endpoint_queries as eq
-from services.ingest import queries, state
-from services.ingest.api_auth import require_scope
-from services.ingest.api_deliveries import add_delivery_routes
-from services.ingest.api_models import (
+from services.ingest import state
+from services.ingest.api.auth import require_scope
+from services.ingest.api.endpoints import queries
+from services.ingest.api.endpoints.models import (
+    ENDPOINT_ROUTE,
     CreateEndpoint,
     Endpoint,
     EndpointCreated,
-    EndpointList,
-    ok,
-    parse_body,
-    parse_path,
-)
-from services.ingest.endpoint_models import (
     EndpointDeleted,
+    EndpointList,
     EndpointPath,
     SecretRotated,
     UpdateEndpoint,
 )
+from services.ingest.api.http import ok, parse_body, parse_path
+from services.ingest.api.operations import Operation, describe
 from services.ingest.errors import error_response
-from services.ingest.operations import Operation, describe
 from shared import netguard
 
 routes = web.RouteTableDef()
 
 RESOLVE_TIMEOUT = 5.0  # seconds for the DNS lookup of an endpoint's host
-ENDPOINT_ROUTE = r"/api/v1/webhook-endpoints/{id:\d{1,18}}"
 NOT_FOUND = "webhook endpoint not found"
 TAG = "webhook-endpoints"
 
@@ -100,6 +95,23 @@ def _endpoint_id(request: web.Request) -> int:
 
 @routes.post("/api/v1/webhook-endpoints")
 @require_scope("webhooks")
+@describe(
+    Operation(
+        "Register an outgoing webhook endpoint",
+        tag=TAG,
+        body=CreateEndpoint,
+        response=EndpointCreated,
+        status=201,
+        links=(
+            (
+                "GetEndpoint",
+                "GET",
+                "/api/v1/webhook-endpoints/{id}",
+                {"id": "$response.body#/data/id"},
+            ),
+        ),
+    )
+)
 async def create_endpoint(request: web.Request) -> web.StreamResponse:
     """Register an endpoint: 201 with its signing `secret` (shown only here); 400 for
     a bad body, a non-http(s) URL, or a private address when those are not allowed."""
@@ -124,6 +136,7 @@ async def create_endpoint(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/api/v1/webhook-endpoints")
 @require_scope("webhooks")
+@describe(Operation("List outgoing webhook endpoints", tag=TAG, response=EndpointList))
 async def list_endpoints(request: web.Request) -> web.StreamResponse:
     """Every endpoint, oldest first, without secrets."""
     async with request.app[state.POOL].acquire() as conn:
@@ -133,6 +146,15 @@ async def list_endpoints(request: web.Request) -> web.StreamResponse:
 
 @routes.get(ENDPOINT_ROUTE)
 @require_scope("webhooks")
+@describe(
+    Operation(
+        "Show one outgoing webhook endpoint",
+        tag=TAG,
+        path=EndpointPath,
+        response=Endpoint,
+        errors=(404,),
+    )
+)
 async def get_endpoint(request: web.Request) -> web.StreamResponse:
     """One endpoint without its secret; 404 when there is none."""
     async with request.app[state.POOL].acquire() as conn:
@@ -171,7 +193,7 @@ async def update_endpoint(request: web.Request) -> web.StreamResponse:
     if change.events is not None:
         events = list(dict.fromkeys(change.events))
     async with request.app[state.POOL].acquire() as conn:
-        row = await eq.update_endpoint(
+        row = await queries.update_endpoint(
             conn,
             endpoint_id,
             url=url,
@@ -199,7 +221,7 @@ async def delete_endpoint(request: web.Request) -> web.StreamResponse:
     """Delete the endpoint, its deliveries and their attempt log; 404 when there is none."""
     endpoint_id = _endpoint_id(request)
     async with request.app[state.POOL].acquire() as conn:
-        deleted = await eq.delete_endpoint(conn, endpoint_id)
+        deleted = await queries.delete_endpoint(conn, endpoint_id)
     if not deleted:
         return error_response(404, NOT_FOUND)
     return ok(EndpointDeleted(id=endpoint_id))
@@ -223,11 +245,10 @@ async def rotate_secret(request: web.Request) -> web.StreamResponse:
     endpoint_id = _endpoint_id(request)
     secret = new_secret()
     async with request.app[state.POOL].acquire() as conn:
-        expires = await eq.rotate_secret(conn, endpoint_id, secret)
+        expires = await queries.rotate_secret(conn, endpoint_id, secret)
     if expires is None:
         return error_response(404, NOT_FOUND)
     return ok(SecretRotated(id=endpoint_id, secret=secret, previous_secret_expires_at=expires))
 
 
 # the attempt log and replays live in api_deliveries; their URLs are routed here
-add_delivery_routes(routes, ENDPOINT_ROUTE)

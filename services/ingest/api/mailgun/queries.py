@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncpg
 from aiohttp import web
 
-from services.ingest.mailgun_models import (
+from services.ingest.api.mailgun.models import (
     DEFAULT_CODE,
     MailgunBounce,
     MailgunListQuery,

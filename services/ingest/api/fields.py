@@ -116,3 +116,12 @@ URL_PATTERN = (
     r"(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?"
     r"([/?#][^\x00]*)?$"
 )
+
+
+MAX_OFFSET = 1_000_000  # deeper pages: use the `after` cursor, which stays fast
+
+
+class EmailPath(ApiInput):
+    """An address in a route's path (subscribers, suppressions)."""
+
+    email: str = Field(min_length=1, max_length=320, pattern=NO_NUL)

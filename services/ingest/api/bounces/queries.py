@@ -1,4 +1,4 @@
-"""The management API's reads (and its small writes), as named async functions.
+"""The SQL of the bounce log and of manual reports' idempotency keys.
 
 Every policy change goes through `shared.ledger.apply_events`; nothing here
 touches a subscriber's status.
@@ -68,16 +68,6 @@ SELECT kind, source, sum(n) FROM gone GROUP BY kind, source
 _COMPACT_ABOVE = 1_000  # delta rows
 _COMPACT_LOCK = 0x626F756E6365 + 1  # next to the migrator's advisory lock ("bounce")
 
-_SUBSCRIBER = (
-    "SELECT email, name, status, bounce_count, soft_streak, last_bounce_at, status_changed_at "
-    "FROM subscribers "
-)
-
-_ENDPOINT = (
-    "SELECT id, url, events, enabled, description, disabled_reason, created_at "
-    "FROM webhook_endpoints "
-)
-
 
 async def bounces(
     conn: Conn, where: BounceFilter, *, limit: int, offset: int, before_id: int | None
@@ -121,31 +111,6 @@ async def _compact_counts(conn: Conn) -> None:
                 await conn.execute(_COMPACT)
 
 
-async def subscriber(conn: Conn, email: str) -> asyncpg.Record | None:
-    """One subscriber by (lower-cased) address."""
-    return await conn.fetchrow(
-        _SUBSCRIBER + "WHERE email = lower($1)",
-        email,
-    )
-
-
-async def subscribers(
-    conn: Conn, *, status: str | None, limit: int, offset: int
-) -> tuple[list[asyncpg.Record], int]:
-    """A page of subscribers (optionally of one status) by address, and the total."""
-    async with conn.transaction(isolation="repeatable_read", readonly=True):
-        rows = await conn.fetch(
-            _SUBSCRIBER + "WHERE $1::text IS NULL OR status = $1 ORDER BY email LIMIT $2 OFFSET $3",
-            status,
-            limit,
-            offset,
-        )
-        total = await conn.fetchval(
-            "SELECT count(*) FROM subscribers WHERE $1::text IS NULL OR status = $1", status
-        )
-    return rows, int(total)
-
-
 async def claim_idempotency_key(conn: Conn, api_key_id: int, key: str) -> dict[str, Any] | None:
     """Claim `key` for this request, or return the response stored under it.
 
@@ -181,31 +146,3 @@ async def store_idempotent_response(
         key,
         response,
     )
-
-
-async def create_endpoint(
-    conn: Conn, *, url: str, events: list[str], description: str, enabled: bool, secret: str
-) -> asyncpg.Record:
-    """Store a new outgoing webhook endpoint."""
-    row: asyncpg.Record | None = await conn.fetchrow(
-        "INSERT INTO webhook_endpoints (url, events, description, enabled, secret) "
-        "VALUES ($1, $2, $3, $4, $5) "
-        "RETURNING id, url, events, enabled, description, disabled_reason, created_at",
-        url,
-        events,
-        description,
-        enabled,
-        secret,
-    )
-    assert row is not None
-    return row
-
-
-async def endpoints(conn: Conn) -> list[asyncpg.Record]:
-    """Every outgoing webhook endpoint, oldest first, without secrets."""
-    return await conn.fetch(_ENDPOINT + "ORDER BY id")
-
-
-async def endpoint(conn: Conn, endpoint_id: int) -> asyncpg.Record | None:
-    """One outgoing webhook endpoint, without its secret."""
-    return await conn.fetchrow(_ENDPOINT + "WHERE id = $1", endpoint_id)

@@ -1,5 +1,5 @@
-"""Request and response models of the outgoing-webhook routes beyond creation and listing
-(api_models has those): updates, secret rotation, the attempt log and replays."""
+"""Request and response models of the outgoing-webhook routes: endpoints, updates, secret
+rotation, the attempt log and replays."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, PlainSerializer, StrictBool
 
-from services.ingest.api_models import (
+from services.ingest.api.fields import (
     CURSOR_PATTERN,
     NO_NUL,
     URL_PATTERN,
@@ -17,6 +17,40 @@ from services.ingest.api_models import (
     Rfc3339,
     UtcTimestamp,
 )
+
+
+def _default_events() -> list[EndpointEvent]:
+    return ["email.bounced"]
+
+
+class CreateEndpoint(ApiInput):
+    url: str = Field(min_length=1, max_length=2048, pattern=URL_PATTERN)
+    events: list[EndpointEvent] = Field(default_factory=_default_events, min_length=1)
+    description: str = Field(default="", max_length=500, pattern=NO_NUL)
+    enabled: StrictBool = True
+
+
+class Endpoint(BaseModel):
+    """An outgoing webhook endpoint as listed: never its secret."""
+
+    id: int
+    url: str
+    events: list[str]
+    enabled: bool
+    description: str
+    disabled_reason: str | None = None
+    created_at: UtcTimestamp
+
+
+class EndpointCreated(Endpoint):
+    """Creation is the only time the signing secret is shown."""
+
+    secret: str
+
+
+class EndpointList(BaseModel):
+    endpoints: list[Endpoint]
+
 
 DeliveryStatus = Literal["pending", "succeeded", "failed"]
 
@@ -28,6 +62,7 @@ def _iso_ms(ts: datetime) -> str:
 
 PreciseTimestamp = Annotated[datetime, PlainSerializer(_iso_ms, return_type=str, when_used="json")]
 # Ids are bigserials; the route patterns allow 1 to 18 digits.
+ENDPOINT_ROUTE = r"/api/v1/webhook-endpoints/{id:\d{1,18}}"
 Id = Annotated[int, Field(ge=0, le=10**18 - 1)]
 
 

@@ -1,6 +1,6 @@
 """`GET /api/v1/openapi.json` and `GET /api/v1/docs`: the API described, for tools and people.
 
-Both are public and built once per app from services.ingest.openapi. The docs
+Both are public and built once per app from services.ingest.api.openapi.spec. The docs
 page is rendered here from the same document: self-contained HTML, no scripts
 or assets from elsewhere.
 """
@@ -13,9 +13,9 @@ from typing import Any
 
 from aiohttp import web
 
-from services.ingest.api_models import json_response
-from services.ingest.openapi import build_spec
-from services.ingest.operations import Operation, describe
+from services.ingest.api.http import json_response
+from services.ingest.api.openapi.spec import build_spec
+from services.ingest.api.operations import Operation, describe
 
 routes = web.RouteTableDef()
 

@@ -10,15 +10,19 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from services.ingest import queries, state
-from services.ingest.api_auth import API_KEY, require_scope
-from services.ingest.api_models import (
+from services.ingest import state
+from services.ingest.api.auth import API_KEY, require_scope
+from services.ingest.api.bounces import queries
+from services.ingest.api.bounces.models import (
     Bounce,
     BounceList,
     BounceQuery,
     BounceReported,
     IdempotencyHeaders,
     ReportBounce,
+)
+from services.ingest.api.cursors import decode_cursor, encode_cursor
+from services.ingest.api.http import (
     envelope,
     json_response,
     ok,
@@ -26,9 +30,8 @@ from services.ingest.api_models import (
     parse_headers,
     parse_query,
 )
-from services.ingest.cursors import decode_cursor, encode_cursor
+from services.ingest.api.operations import Operation, describe
 from services.ingest.errors import error_response
-from services.ingest.operations import Operation, describe
 from shared.importers import fold_address
 from shared.ledger import EventRecord, apply_events
 from shared.models import Source

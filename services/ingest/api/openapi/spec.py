@@ -1,6 +1,6 @@
 """The OpenAPI 3.1 document of the app, generated from its router and pydantic models.
 
-Every route whose handler carries an `Operation` (services.ingest.operations)
+Every route whose handler carries an `Operation` (services.ingest.api.operations)
 is described: its path, query and header parameters and its request body from
 the models the handler validates with, its answers from the model it answers
 with (inside the success envelope for /api/v1), its security from the scope
@@ -20,9 +20,9 @@ from aiohttp import web
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from services.ingest.api_models import ErrorResponse, Ok
-from services.ingest.mailgun_models import MailgunMessage
-from services.ingest.operations import DescribedRoute, Operation, routes_of
+from services.ingest.api.fields import ErrorResponse, Ok
+from services.ingest.api.mailgun.models import MailgunMessage
+from services.ingest.api.operations import DescribedRoute, Operation, routes_of
 
 REF = "#/components/schemas/{model}"
 LEGACY_PREFIX = "/v2/"

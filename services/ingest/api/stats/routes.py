@@ -2,7 +2,7 @@
 
 Scope: subscribers. Counts events by their event time in [since, until),
 overall and per source; imported suppression lists are history without the
-sends they came from, so they are not counted. Definitions: services.ingest.stats.
+sends they came from, so they are not counted. Definitions: services.ingest.api.stats.levels.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from services.ingest import state
-from services.ingest.api_auth import require_scope
-from services.ingest.api_models import ApiInput, Rfc3339, UtcTimestamp, ok, parse_query
+from services.ingest.api.auth import require_scope
+from services.ingest.api.fields import ApiInput, Rfc3339, UtcTimestamp
+from services.ingest.api.http import ok, parse_query
+from services.ingest.api.operations import Operation, describe
+from services.ingest.api.stats.levels import Counts, Level, health
 from services.ingest.errors import error_response
-from services.ingest.operations import Operation, describe
-from services.ingest.stats import Counts, Level, health
 
 routes = web.RouteTableDef()
 

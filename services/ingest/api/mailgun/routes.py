@@ -5,7 +5,7 @@ A drop-in for Mailgun clients: basic auth `api:<key>` (a key with scope
 errors. bounceflow is single-tenant: `{domain}` is accepted and ignored.
 
 The "bounces table" is every subscriber whose status is `bounced` (reads:
-services.ingest.mailgun_table): its `created_at` is the latest bounce's event
+services.ingest.api.mailgun.queries): its `created_at` is the latest bounce's event
 time, its `code` and `error` those of the bounce recorded last (so adding an
 address again updates it: an upsert).
 Adding records a hard bounce, and deleting a manual reactivation, both through
@@ -21,10 +21,11 @@ from datetime import UTC, datetime
 import structlog
 from aiohttp import web
 
-from services.ingest import mailgun_table, state
-from services.ingest.api_auth import Handler, mailgun_error, require_scope
-from services.ingest.api_models import parse_path, parse_query
-from services.ingest.mailgun_models import (
+from services.ingest import state
+from services.ingest.api.auth import Handler, mailgun_error, require_scope
+from services.ingest.api.http import parse_path, parse_query
+from services.ingest.api.mailgun import queries
+from services.ingest.api.mailgun.models import (
     ADDED,
     ALL_REMOVED,
     NOT_FOUND,
@@ -40,7 +41,7 @@ from services.ingest.mailgun_models import (
     MailgunMessage,
     parse_bounces,
 )
-from services.ingest.operations import Operation, describe
+from services.ingest.api.operations import Operation, describe
 from shared.importers import fold_address
 from shared.ledger import EventRecord, apply_events
 from shared.models import Source, Status
@@ -59,13 +60,13 @@ async def list_bounces(request: web.Request) -> web.StreamResponse:
     parse_path(request, DomainPath)
     query = parse_query(request, MailgunListQuery)
     async with request.app[state.POOL].acquire() as conn:
-        found = await mailgun_table.page(conn, query)
+        found = await queries.page(conn, query)
     if found is None:
         return mailgun_error(404, "Page cursor address not found")
     rows, total = found
-    items = [mailgun_table.item(row) for row in rows]
+    items = [queries.item(row) for row in rows]
     body = MailgunBounceList(
-        items=items, paging=mailgun_table.paging(request, query, items), total_count=total
+        items=items, paging=queries.paging(request, query, items), total_count=total
     )
     return web.json_response(body.model_dump(mode="json"))
 
@@ -74,10 +75,10 @@ async def get_bounce(request: web.Request) -> web.StreamResponse:
     """One address of the bounces table; 404 `Address not found in bounces table`."""
     address = fold_address(parse_path(request, AddressPath).address)
     async with request.app[state.POOL].acquire() as conn:
-        row = await mailgun_table.one(conn, address)
+        row = await queries.one(conn, address)
     if row is None:
         return mailgun_error(404, NOT_FOUND)
-    return web.json_response(mailgun_table.item(row).model_dump(mode="json"))
+    return web.json_response(queries.item(row).model_dump(mode="json"))
 
 
 def _hard(bounce: AddBounce, now: datetime) -> EventRecord:

@@ -2,7 +2,7 @@
 
 `@describe(...)` sits under the route and `require_scope` decorators and names
 the pydantic models the handler validates its path, query, headers and body
-with, and the model it answers with. `services.ingest.openapi` walks the app's
+with, and the model it answers with. `services.ingest.api.openapi.spec` walks the app's
 router and builds the document from exactly these models: nothing is written
 twice, and a route without a description is visible as such.
 """
