@@ -95,3 +95,22 @@ def paging(
 async def one(conn: Conn, address: str) -> asyncpg.Record | None:
     """The row of `address` (folded), if it is in the table."""
     return await conn.fetchrow(_ROW + "AND s.email = $1", address)
+
+
+async def status_of(conn: Conn, address: str) -> str | None:
+    """The status of `address` (folded); None when never seen."""
+    status: str | None = await conn.fetchval(
+        "SELECT status FROM subscribers WHERE email = $1", address
+    )
+    return status
+
+
+async def bounced_after(conn: Conn, last: str, limit: int) -> list[str]:
+    """Up to `limit` bounced addresses after `last`, by address (keyset batches)."""
+    emails: list[str] = await conn.fetchval(
+        "SELECT coalesce(array_agg(email), '{}') FROM (SELECT email FROM subscribers "
+        "WHERE status = 'bounced' AND email > $1 ORDER BY email LIMIT $2) t",
+        last,
+        limit,
+    )
+    return emails

@@ -15,7 +15,7 @@ Adding records a hard bounce, and deleting a manual reactivation, both through
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import structlog
@@ -54,6 +54,30 @@ PREFIXES = ("/v3", "/v2")
 CLEAR_BATCH = 5_000  # addresses reactivated per transaction by "delete all"
 
 
+def mailgun_route(method: str, path: str) -> Callable[[Handler], Handler]:
+    """Route a handler under every Mailgun API version prefix (/v3, and its alias /v2)."""
+
+    def register(handler: Handler) -> Handler:
+        for prefix in PREFIXES:
+            routes.route(method, prefix + path)(handler)
+        return handler
+
+    return register
+
+
+@mailgun_route("GET", "/{domain}/bounces")
+@require_scope("subscribers", mailgun_error)
+@describe(
+    Operation(
+        "List the bounces table (Mailgun)",
+        tag="mailgun",
+        style="mailgun",
+        path=DomainPath,
+        query=MailgunListQuery,
+        response=MailgunBounceList,
+        errors=(404,),
+    )
+)
 async def list_bounces(request: web.Request) -> web.StreamResponse:
     """The bounces table, newest first: `limit` (default 100, max 1000) and `skip`
     (seed 003), or Mailgun's `page` cursors as linked in `paging`."""
@@ -71,6 +95,18 @@ async def list_bounces(request: web.Request) -> web.StreamResponse:
     return web.json_response(body.model_dump(mode="json"))
 
 
+@mailgun_route("GET", "/{domain}/bounces/{address}")
+@require_scope("subscribers", mailgun_error)
+@describe(
+    Operation(
+        "Show one bounce (Mailgun)",
+        tag="mailgun",
+        style="mailgun",
+        path=AddressPath,
+        response=MailgunBounce,
+        errors=(404,),
+    )
+)
 async def get_bounce(request: web.Request) -> web.StreamResponse:
     """One address of the bounces table; 404 `Address not found in bounces table`."""
     address = fold_address(parse_path(request, AddressPath).address)
@@ -108,6 +144,30 @@ def _reactivation(email: str, now: datetime) -> EventRecord:
     )
 
 
+@mailgun_route("POST", "/{domain}/bounces")
+@require_scope("subscribers", mailgun_error)
+@describe(
+    Operation(
+        "Add bounces (Mailgun)",
+        tag="mailgun",
+        style="mailgun",
+        path=DomainPath,
+        body=AddBounce,
+        body_array_max=1000,
+        body_form=True,
+        response=BounceAdded,
+        errors=(409, 413),
+        links=tuple(
+            (
+                f"{verb}Bounce",
+                verb.upper(),
+                "/v3/{domain}/bounces/{address}",
+                {"domain": "$request.path.domain", "address": "$response.body#/address"},
+            )
+            for verb in ("get", "delete")
+        ),
+    )
+)
 async def add_bounces(request: web.Request) -> web.StreamResponse:
     """Add (or update) bounces: a form or JSON object `address`, `code` (default 550),
     `error` (default empty), or a JSON array
@@ -129,19 +189,42 @@ async def add_bounces(request: web.Request) -> web.StreamResponse:
     return web.json_response(body.model_dump(mode="json", exclude_none=True))
 
 
+@mailgun_route("DELETE", "/{domain}/bounces/{address}")
+@require_scope("subscribers", mailgun_error)
+@describe(
+    Operation(
+        "Clear one bounce (Mailgun)",
+        tag="mailgun",
+        style="mailgun",
+        path=AddressPath,
+        response=BounceAdded,
+        errors=(404,),
+    )
+)
 async def delete_bounce(request: web.Request) -> web.StreamResponse:
     """Clear an address: it is `active` again (a manual change through the ledger)."""
     address = fold_address(parse_path(request, AddressPath).address)
     now = datetime.now(UTC)
     threshold = request.app[state.SETTINGS].soft_bounce_threshold
     async with request.app[state.POOL].acquire() as conn, conn.transaction():
-        status = await conn.fetchval("SELECT status FROM subscribers WHERE email = $1", address)
+        status = await queries.status_of(conn, address)
         if status != Status.BOUNCED:
             return mailgun_error(404, NOT_FOUND)
         await apply_events(conn, [_reactivation(address, now)], threshold, now=now)
     return web.json_response({"message": REMOVED, "address": address})
 
 
+@mailgun_route("DELETE", "/{domain}/bounces")
+@require_scope("subscribers", mailgun_error)
+@describe(
+    Operation(
+        "Clear the bounces table (Mailgun)",
+        tag="mailgun",
+        style="mailgun",
+        path=DomainPath,
+        response=MailgunMessage,
+    )
+)
 async def delete_all(request: web.Request) -> web.StreamResponse:
     """Clear every address of the bounces table, in batches (each its own transaction)."""
     parse_path(request, DomainPath)
@@ -149,52 +232,13 @@ async def delete_all(request: web.Request) -> web.StreamResponse:
     last = ""
     async with request.app[state.POOL].acquire() as conn:
         while True:
-            emails: Sequence[str] = await conn.fetchval(
-                "SELECT coalesce(array_agg(email), '{}') FROM (SELECT email FROM subscribers "
-                "WHERE status = 'bounced' AND email > $1 ORDER BY email LIMIT $2) t",
-                last,
-                CLEAR_BATCH,
-            )
+            emails = await queries.bounced_after(conn, last, CLEAR_BATCH)
             if not emails:
                 break
             now = datetime.now(UTC)
             await apply_events(conn, [_reactivation(e, now) for e in emails], threshold, now=now)
             last = emails[-1]
     return web.json_response({"message": ALL_REMOVED})
-
-
-_TABLE = [
-    ("GET", "/{domain}/bounces", list_bounces, Operation(
-        "List the bounces table (Mailgun)", tag="mailgun", style="mailgun", path=DomainPath,
-        query=MailgunListQuery, response=MailgunBounceList, errors=(404,))),
-    ("POST", "/{domain}/bounces", add_bounces, Operation(
-        "Add bounces (Mailgun)", tag="mailgun", style="mailgun", path=DomainPath, body=AddBounce,
-        body_array_max=1000, body_form=True, response=BounceAdded, errors=(409, 413),
-        links=tuple(
-            (f"{verb}Bounce", verb.upper(), "/v3/{domain}/bounces/{address}",
-             {"domain": "$request.path.domain", "address": "$response.body#/address"})
-            for verb in ("get", "delete")
-        ))),
-    ("DELETE", "/{domain}/bounces", delete_all, Operation(
-        "Clear the bounces table (Mailgun)", tag="mailgun", style="mailgun", path=DomainPath,
-        response=MailgunMessage)),
-    ("GET", "/{domain}/bounces/{address}", get_bounce, Operation(
-        "Show one bounce (Mailgun)", tag="mailgun", style="mailgun", path=AddressPath,
-        response=MailgunBounce, errors=(404,))),
-    ("DELETE", "/{domain}/bounces/{address}", delete_bounce, Operation(
-        "Clear one bounce (Mailgun)", tag="mailgun", style="mailgun", path=AddressPath,
-        response=BounceAdded, errors=(404,))),
-]  # fmt: skip
-
-
-def _register() -> None:
-    for method, path, handler, operation in _TABLE:
-        guarded = require_scope("subscribers", mailgun_error)(describe(operation)(handler))
-        for prefix in PREFIXES:
-            routes.route(method, prefix + path)(guarded)
-
-
-_register()
 
 
 def is_mailgun_path(path: str) -> bool:

@@ -7,64 +7,22 @@ sends they came from, so they are not counted. Definitions: services.ingest.api.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
-from pydantic import BaseModel, Field
 
 from services.ingest import state
 from services.ingest.api.auth import require_scope
-from services.ingest.api.fields import ApiInput, Rfc3339, UtcTimestamp
 from services.ingest.api.http import ok, parse_query
 from services.ingest.api.operations import Operation, describe
-from services.ingest.api.stats.levels import Counts, Level, health
+from services.ingest.api.stats import queries
+from services.ingest.api.stats.levels import Counts, health
+from services.ingest.api.stats.models import Stats, StatsQuery
 from services.ingest.errors import error_response
 
 routes = web.RouteTableDef()
 
 DEFAULT_WINDOW = timedelta(days=30)
-
-_COUNTS = """
-SELECT source, kind, count(*) AS n FROM events
-WHERE occurred_at >= $1 AND occurred_at < $2
-  AND kind IN ('delivery', 'hard', 'soft', 'complaint')
-  AND dedup_key NOT LIKE 'import:%'
-GROUP BY source, kind
-"""
-
-
-class StatsQuery(ApiInput):
-    since: Rfc3339 | None = Field(
-        default=None, description="RFC 3339, inclusive; default: 30 days before `until`"
-    )
-    until: Rfc3339 | None = Field(default=None, description="RFC 3339, exclusive; default: now")
-
-
-class StatsBlock(BaseModel):
-    delivered: int
-    hard: int
-    soft: int
-    complaints: int
-    sent: int = Field(description="delivered + hard + soft")
-    bounce_rate: float = Field(description="(hard + soft) / sent, a fraction")
-    hard_bounce_rate: float = Field(description="hard / sent, a fraction")
-    complaint_rate: float = Field(description="complaints / delivered, a fraction")
-    bounce_status: Level = Field(description="hard bounce rate: <2% safe, 2-5% warning, >5% danger")
-    complaint_status: Level = Field(
-        description="complaint rate: <0.10% safe, 0.10-0.30% warning, >0.30% danger"
-    )
-    status: Level = Field(description="the worse of the two")
-
-
-class SourceStats(StatsBlock):
-    source: str
-
-
-class Stats(StatsBlock):
-    since: UtcTimestamp
-    until: UtcTimestamp
-    by_source: list[SourceStats]
 
 
 def block(counts: Counts) -> dict[str, object]:
@@ -112,19 +70,7 @@ async def stats(request: web.Request) -> web.StreamResponse:
     if since >= until:
         return error_response(422, "'until' must be after 'since'")
     async with request.app[state.POOL].acquire() as conn:
-        rows = await conn.fetch(_COUNTS, since, until)
-    by_source: dict[str, dict[str, int]] = defaultdict(dict)
-    for row in rows:
-        by_source[row["source"]][row["kind"]] = int(row["n"])
-    per_source = {
-        source: Counts(
-            delivered=k.get("delivery", 0),
-            hard=k.get("hard", 0),
-            soft=k.get("soft", 0),
-            complaints=k.get("complaint", 0),
-        )
-        for source, k in sorted(by_source.items())
-    }
+        per_source = await queries.counts_by_source(conn, since, until)
     total = sum(per_source.values(), Counts())
     return ok(
         Stats.model_validate(

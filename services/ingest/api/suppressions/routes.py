@@ -12,73 +12,33 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from typing import Literal
 
 import asyncpg
 from aiohttp import web
-from pydantic import BaseModel, Field
 
 from services.ingest import state
 from services.ingest.api.auth import require_scope
-from services.ingest.api.fields import ApiInput, EmailAddress, EmailPath, UtcTimestamp
+from services.ingest.api.fields import EmailPath
 from services.ingest.api.http import ok, parse_body, parse_path
 from services.ingest.api.operations import Operation, describe
-from shared.db import Conn
+from services.ingest.api.suppressions import queries
+from services.ingest.api.suppressions.models import (
+    CheckResult,
+    CheckSuppressions,
+    ExportRow,
+    Reason,
+    Suppressed,
+    Suppression,
+)
 from shared.importers import fold_address
 from shared.models import Status
 from shared.notifications import iso
 
 routes = web.RouteTableDef()
 
-MAX_CHECK = 10_000
 MAX_CHECK_BYTES = 4 * 1024 * 1024  # 10,000 addresses of up to 320 characters, JSON-quoted
 EXPORT_BATCH = 2_000  # rows fetched and written per round trip
 EXPORT_COLUMNS = ("email", "status", "reason", "suppressed_at")
-Reason = Literal["hard_bounce", "soft_bounce_limit", "complaint", "manual"]
-
-# the state and, from the events since the last manual change, what caused it
-_SUPPRESSED = """
-SELECT s.email, s.status, COALESCE(s.status_changed_at, s.last_bounce_at) AS suppressed_at,
-       r.hard, r.soft, r.complaint
-FROM subscribers s
-LEFT JOIN LATERAL (
-    SELECT bool_or(e.kind = 'hard') AS hard, bool_or(e.kind = 'soft') AS soft,
-           bool_or(e.kind = 'complaint') AS complaint
-    FROM events e
-    WHERE e.email = s.email AND e.occurred_at >= COALESCE(s.anchor_at, '-infinity')
-) r ON true
-"""
-
-
-class Suppression(BaseModel):
-    email: str
-    suppressed: bool
-    status: Status | None = Field(description="null for an address never seen")
-    reason: Reason | None
-
-
-class Suppressed(BaseModel):
-    email: str
-    status: Status
-    reason: Reason | None
-
-
-class CheckSuppressions(ApiInput):
-    emails: list[EmailAddress] = Field(max_length=MAX_CHECK)
-
-
-class CheckResult(BaseModel):
-    suppressed: list[Suppressed] = Field(description="only the suppressed addresses")
-    checked: int = Field(description="distinct addresses checked")
-
-
-class ExportRow(BaseModel):
-    """One line of the export (CSV columns email,status,reason,suppressed_at)."""
-
-    email: str
-    status: Status
-    reason: Reason | None
-    suppressed_at: UtcTimestamp | None
 
 
 def reason_for(status: str, hard: bool | None, soft: bool | None, complaint: bool | None) -> Reason:
@@ -95,14 +55,6 @@ def _suppressed(row: asyncpg.Record) -> Suppressed:
         email=row["email"],
         status=row["status"],
         reason=reason_for(row["status"], row["hard"], row["soft"], row["complaint"]),
-    )
-
-
-async def suppressed_among(conn: Conn, emails: Sequence[str]) -> list[asyncpg.Record]:
-    """The suppressed rows among `emails` (lower-cased): one query, one index probe each."""
-    return await conn.fetch(
-        _SUPPRESSED + "WHERE s.email = ANY($1::text[]) AND s.status <> 'active' ORDER BY s.email",
-        list(emails),
     )
 
 
@@ -125,7 +77,7 @@ async def check(request: web.Request) -> web.StreamResponse:
     body = await parse_body(request, CheckSuppressions, max_bytes=MAX_CHECK_BYTES)
     emails = sorted(set(body.emails))
     async with request.app[state.POOL].acquire() as conn:
-        rows = await suppressed_among(conn, emails)
+        rows = await queries.suppressed_among(conn, emails)
     return ok(CheckResult(suppressed=[_suppressed(r) for r in rows], checked=len(emails)))
 
 
@@ -150,10 +102,8 @@ async def export(request: web.Request) -> web.StreamResponse:
     )
     await response.prepare(request)
     await response.write((",".join(EXPORT_COLUMNS) + "\r\n").encode())
-    sql = _SUPPRESSED + "WHERE s.status <> 'active' ORDER BY s.email"  # subscribers_suppressed
-    async with request.app[state.POOL].acquire() as conn, conn.transaction(readonly=True):
-        cursor = await conn.cursor(sql)
-        while rows := await cursor.fetch(EXPORT_BATCH):
+    async with request.app[state.POOL].acquire() as conn:
+        async for rows in queries.all_suppressed(conn, EXPORT_BATCH):
             await response.write(_csv(rows))
     await response.write_eof()
     return response
@@ -177,7 +127,7 @@ async def get_one(request: web.Request) -> web.StreamResponse:
     """May I send to this address? Never-seen addresses are not suppressed (status null)."""
     email = fold_address(parse_path(request, EmailPath).email)
     async with request.app[state.POOL].acquire() as conn:
-        row = await conn.fetchrow(_SUPPRESSED + "WHERE s.email = $1", email)
+        row = await queries.suppression(conn, email)
     if row is None:
         return ok(Suppression(email=email, suppressed=False, status=None, reason=None))
     suppressed = row["status"] != Status.ACTIVE
