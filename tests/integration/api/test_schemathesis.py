@@ -5,7 +5,7 @@ local port by this test's event loop: every check (no 5xx, status codes,
 content types, response schemas and headers, valid data accepted, invalid data
 refused, auth enforced), bounded examples, one worker and a fixed seed so a run
 is repeatable. The /v2 alias is skipped (its handlers are /v3's; test_mailgun_compat
-covers both prefixes). Settings: tests/integration/schemathesis.toml.
+covers both prefixes). Settings: tests/integration/api/schemathesis.toml.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from shared.settings import Settings
 from tests.helpers import drain, queue_depth, wait_for
 from tests.ingest_client import DSN_URL, api_key, started
 
-DSN_DIR = Path(__file__).parents[1] / "fixtures" / "providers" / "dsn"
+DSN_DIR = Path(__file__).parents[2] / "fixtures" / "providers" / "dsn"
 URL = DSN_URL
 RFC822 = {"Content-Type": "message/rfc822"}
 
