@@ -22,7 +22,7 @@ from pydantic import (
     PlainSerializer,
 )
 
-from shared.importers import normalise_email
+from shared import address
 from shared.notifications import EVENT_TYPES, iso
 
 DataT = TypeVar("DataT", bound=BaseModel)
@@ -34,7 +34,7 @@ assert set(get_args(EndpointEvent)) == set(EVENT_TYPES), "keep in step with the 
 
 def _email(value: str) -> str:
     """Loose on purpose: one @, something either side, no spaces or controls; lower-cased."""
-    email = normalise_email(value)
+    email = address.normalise(value)
     if email is None:
         raise ValueError("must be an email address")
     return email
@@ -42,7 +42,7 @@ def _email(value: str) -> str:
 
 # The pattern says in the schema what _email checks (ASCII controls and space are out;
 # explicit classes, so Python's and the JSON Schema validator's regex agree).
-EMAIL_PATTERN = r"^[^@\x00-\x20\x7f]+@[^@\x00-\x20\x7f]+$"
+EMAIL_PATTERN = address.PATTERN
 EmailAddress = Annotated[
     str,
     Field(min_length=3, max_length=320, pattern=EMAIL_PATTERN),

@@ -32,7 +32,7 @@ from services.ingest.api.http import (
 )
 from services.ingest.api.operations import Operation, describe
 from services.ingest.errors import error_response
-from shared.importers import fold_address
+from shared import address
 from shared.ledger import EventRecord, apply_events
 from shared.models import Source
 from shared.policy import HistoryKind
@@ -67,7 +67,7 @@ async def list_bounces(request: web.Request) -> web.StreamResponse:
     if query.since and query.until and query.since >= query.until:
         return error_response(422, "'until' must be after 'since'")
     where = queries.BounceFilter(
-        email=fold_address(query.email) if query.email is not None else None,
+        email=address.fold(query.email) if query.email is not None else None,
         kind=query.bounce_type,
         source=query.source.value if query.source else None,
         since=query.since,

@@ -42,7 +42,7 @@ from services.ingest.api.mailgun.models import (
     parse_bounces,
 )
 from services.ingest.api.operations import Operation, describe
-from shared.importers import fold_address
+from shared import address as addresses
 from shared.ledger import EventRecord, apply_events
 from shared.models import Source, Status
 from shared.policy import HistoryKind
@@ -109,7 +109,7 @@ async def list_bounces(request: web.Request) -> web.StreamResponse:
 )
 async def get_bounce(request: web.Request) -> web.StreamResponse:
     """One address of the bounces table; 404 `Address not found in bounces table`."""
-    address = fold_address(parse_path(request, AddressPath).address)
+    address = addresses.fold(parse_path(request, AddressPath).address)
     async with request.app[state.POOL].acquire() as conn:
         row = await queries.one(conn, address)
     if row is None:
@@ -203,7 +203,7 @@ async def add_bounces(request: web.Request) -> web.StreamResponse:
 )
 async def delete_bounce(request: web.Request) -> web.StreamResponse:
     """Clear an address: it is `active` again (a manual change through the ledger)."""
-    address = fold_address(parse_path(request, AddressPath).address)
+    address = addresses.fold(parse_path(request, AddressPath).address)
     now = datetime.now(UTC)
     threshold = request.app[state.SETTINGS].soft_bounce_threshold
     async with request.app[state.POOL].acquire() as conn, conn.transaction():

@@ -24,7 +24,7 @@ from services.ingest.api.subscribers.models import (
     UpdateSubscriber,
 )
 from services.ingest.errors import error_response
-from shared.importers import fold_address
+from shared import address
 from shared.ledger import EventRecord, apply_events
 from shared.models import Source
 from shared.policy import HistoryKind
@@ -86,7 +86,7 @@ async def list_subscribers(request: web.Request) -> web.StreamResponse:
 )
 async def get_subscriber(request: web.Request) -> web.StreamResponse:
     """One subscriber's state; 404 for an address never seen."""
-    email = fold_address(parse_path(request, EmailPath).email)
+    email = address.fold(parse_path(request, EmailPath).email)
     async with request.app[state.POOL].acquire() as conn:
         row = await queries.subscriber(conn, email)
     if row is None:
@@ -113,7 +113,7 @@ async def update_subscriber(request: web.Request) -> web.StreamResponse:
     restarts, and events older than the change no longer matter. 404 for an
     address never seen; the answer is the subscriber after the change.
     """
-    email = fold_address(parse_path(request, EmailPath).email)
+    email = address.fold(parse_path(request, EmailPath).email)
     change = await parse_body(request, UpdateSubscriber)
     settings = request.app[state.SETTINGS]
     now = datetime.now(UTC)

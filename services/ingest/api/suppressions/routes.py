@@ -30,7 +30,7 @@ from services.ingest.api.suppressions.models import (
     Suppressed,
     Suppression,
 )
-from shared.importers import fold_address
+from shared import address
 from shared.models import Status
 from shared.notifications import iso
 
@@ -125,7 +125,7 @@ def _csv(rows: Sequence[asyncpg.Record]) -> bytes:
 @describe(Operation("Check one address", tag="suppressions", path=EmailPath, response=Suppression))
 async def get_one(request: web.Request) -> web.StreamResponse:
     """May I send to this address? Never-seen addresses are not suppressed (status null)."""
-    email = fold_address(parse_path(request, EmailPath).email)
+    email = address.fold(parse_path(request, EmailPath).email)
     async with request.app[state.POOL].acquire() as conn:
         row = await queries.suppression(conn, email)
     if row is None:
