@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 import orjson
 
-from shared import policy
+from shared import address, policy
 from shared.db import Conn
 from shared.models import CanonicalEvent, EventKind, Status
 from shared.notifications import build_notifications
@@ -53,7 +53,7 @@ class EventRecord:
             raise ValueError("ignored events are not stored")
         return cls(
             dedup_key=event.dedup_key,
-            email=event.email.strip().lower(),
+            email=address.fold(event.email),
             kind=HistoryKind(event.kind.value),
             source=event.source.value,
             occurred_at=event.occurred_at,

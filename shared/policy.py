@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from shared.events_out import EventType
 from shared.models import Status
 
 
@@ -53,7 +54,7 @@ class AddressState:
 class Notify:
     """An outgoing event the decision calls for; `key` names the new event it is about."""
 
-    event_type: str
+    event_type: EventType
     key: str | None = None
 
 
@@ -97,9 +98,9 @@ def replay(events: Iterable[HistoryEvent], threshold: int) -> AddressState:
 
 
 _NOTIFY_BY_KIND = {
-    HistoryKind.HARD: "email.bounced",
-    HistoryKind.SOFT: "email.bounced",
-    HistoryKind.COMPLAINT: "email.complained",
+    HistoryKind.HARD: EventType.EMAIL_BOUNCED,
+    HistoryKind.SOFT: EventType.EMAIL_BOUNCED,
+    HistoryKind.COMPLAINT: EventType.EMAIL_COMPLAINED,
 }
 
 
@@ -117,5 +118,5 @@ def decide(
     state = replay([*history, *new], threshold)
     notify = [Notify(_NOTIFY_BY_KIND[e.kind], e.key) for e in new if e.kind in _NOTIFY_BY_KIND]
     if state.status != previous.status:
-        notify.append(Notify("subscriber.status_changed"))
+        notify.append(Notify(EventType.SUBSCRIBER_STATUS_CHANGED))
     return Decision(previous, state, tuple(notify))

@@ -13,19 +13,19 @@ from services.ingest.api.fields import (
     NO_NUL,
     URL_PATTERN,
     ApiInput,
-    EndpointEvent,
     Rfc3339,
     UtcTimestamp,
 )
+from shared.events_out import EventType
 
 
-def _default_events() -> list[EndpointEvent]:
-    return ["email.bounced"]
+def _default_events() -> list[EventType]:
+    return [EventType.EMAIL_BOUNCED]
 
 
 class CreateEndpoint(ApiInput):
     url: str = Field(min_length=1, max_length=2048, pattern=URL_PATTERN)
-    events: list[EndpointEvent] = Field(default_factory=_default_events, min_length=1)
+    events: list[EventType] = Field(default_factory=_default_events, min_length=1)
     description: str = Field(default="", max_length=500, pattern=NO_NUL)
     enabled: StrictBool = True
 
@@ -79,7 +79,7 @@ class UpdateEndpoint(ApiInput):
     clears its `disabled_reason` and its failure streak."""
 
     url: str | None = Field(default=None, min_length=1, max_length=2048, pattern=URL_PATTERN)
-    events: list[EndpointEvent] | None = Field(default=None, min_length=1)
+    events: list[EventType] | None = Field(default=None, min_length=1)
     description: str | None = Field(default=None, max_length=500, pattern=NO_NUL)
     enabled: StrictBool | None = None
 

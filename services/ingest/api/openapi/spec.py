@@ -23,6 +23,7 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from services.ingest.api.fields import ErrorResponse, Ok
 from services.ingest.api.mailgun.models import MailgunMessage
 from services.ingest.api.operations import DescribedRoute, Operation, routes_of
+from shared.events_out import PAYLOADS
 
 REF = "#/components/schemas/{model}"
 LEGACY_PREFIX = "/v2/"
@@ -66,6 +67,7 @@ def _models(routes: list[DescribedRoute]) -> list[ModelKey]:
     wanted: dict[ModelKey, None] = {
         (ErrorResponse, "serialization"): None,
         (MailgunMessage, "serialization"): None,
+        **{(model, "serialization"): None for model in PAYLOADS.values()},
     }
     for route in routes:
         op = route.operation
@@ -220,6 +222,26 @@ class _Builder:
         return doc
 
 
+def _webhooks(builder: _Builder) -> dict[str, Any]:
+    """The outgoing events (shared.events_out) as OpenAPI 3.1 webhooks: what endpoints get."""
+    return {
+        str(event): {
+            "post": {
+                "summary": f"`{event}`, signed per Standard Webhooks",
+                "tags": ["webhook-endpoints"],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {"schema": builder.ref(model, "serialization")}
+                    },
+                },
+                "responses": {"200": {"description": "any 2xx within 10 s acknowledges it"}},
+            }
+        }
+        for event, model in PAYLOADS.items()
+    }
+
+
 def build_spec(app: web.Application) -> dict[str, Any]:
     """The OpenAPI 3.1 document of every described route of `app`."""
     routes, _ = routes_of(app)
@@ -241,5 +263,6 @@ def build_spec(app: web.Application) -> dict[str, Any]:
         },
         "tags": [{"name": t} for t in TAGS],
         "paths": paths,
+        "webhooks": _webhooks(builder),
         "components": {"schemas": builder.schemas, "securitySchemes": SECURITY_SCHEMES},
     }
