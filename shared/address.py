@@ -9,7 +9,9 @@ normalise: strip surrounding ASCII whitespace; take the bare address out of
 "Name <addr>"; Unicode NFC; lower-case; a non-ASCII domain IDNA-encoded
 (IDNA 2008 with UTS #46 mapping, the `idna` package: what browsers and mail
 software use today, unlike Python's built-in IDNA 2003 codec, which maps "ß"
-to "ss" and so names another domain than the one the user wrote).
+to "ss" and so names another domain than the one the user wrote). A non-ASCII
+domain IDNA refuses is kept as written (NFC, lower-case): it cannot be a real
+domain, but refusing it would refuse reports the rest of the rule accepts.
 valid: exactly one @ with something either side, no ASCII whitespace, control
 character or NUL, at most 320 characters.
 
@@ -44,10 +46,9 @@ def normalise(value: str) -> str | None:
     local, at, domain = addr.rpartition("@")
     if at and not domain.isascii():
         try:
-            domain = idna.encode(domain, uts46=True).decode("ascii")
+            addr = f"{local}@{idna.encode(domain, uts46=True).decode('ascii')}"
         except idna.IDNAError:
-            return None
-        addr = f"{local}@{domain}"
+            pass  # no IDN (a provider's odd report, a typo): kept as written, NFC and lower-case
     return addr if is_valid(addr) else None
 
 

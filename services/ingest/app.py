@@ -1,10 +1,12 @@
-"""The ingest app: resources made in cleanup_ctx, read through typed AppKeys."""
+"""The ingest app: resources made in cleanup_ctx, read through typed AppKeys; `serve` runs it."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import aiohttp
+import structlog
 from aiohttp import web
 
 from services.ingest import state
@@ -18,6 +20,8 @@ from services.ingest.providers.sns import CertificateCache
 from shared.broker import Topology
 from shared.db import create_pool
 from shared.settings import Settings
+
+log = structlog.get_logger(__name__)
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
@@ -58,3 +62,16 @@ def build_app(settings: Settings) -> web.Application:
     app.add_routes(provider_routes.routes)
     add_api_routes(app)
     return app
+
+
+async def serve(settings: Settings, stop: asyncio.Event) -> None:
+    """Serve HTTP until `stop` is set; in-flight requests get up to 8 s to finish."""
+    runner = web.AppRunner(build_app(settings), shutdown_timeout=8, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.http_host, settings.http_port, backlog=1024)
+    await site.start()
+    log.info("ingest_listening", host=settings.http_host, port=settings.http_port)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()

@@ -15,12 +15,12 @@ import asyncpg
 import structlog
 
 from services.notifier import claims, delivery
-from services.notifier.app import Resources
 from services.notifier.claims import Claim
 from services.notifier.db import Attempted
 from services.notifier.leases import LeaseBook
 from services.notifier.outcome import Kind, Outcome, decide
 from services.notifier.recorder import Recorder
+from services.notifier.resources import Resources
 from services.notifier.wakeup import sleep_until_set
 
 log = structlog.get_logger(__name__)

@@ -18,7 +18,7 @@ import asyncpg
 import structlog
 
 from services.notifier import db
-from services.notifier.app import Resources
+from services.notifier.resources import Resources
 from services.notifier.wakeup import sleep_until_set
 from shared.ledger import OUTBOX_CHANNEL
 

@@ -1,26 +1,8 @@
-"""`bounceflow processor`: parse settings, build resources, run until SIGTERM/SIGINT."""
+"""`python -m services.processor`: the same as `bounceflow processor` (services/cli.py)."""
 
 from __future__ import annotations
 
-import asyncio
-
-from services.processor.app import resources
-from services.processor.consumer import BatchConsumer
-from services.runtime import run_until_signalled
-from shared.settings import Settings
-
-
-async def serve(settings: Settings, stop: asyncio.Event) -> None:
-    """Consume and apply raw events until `stop` is set."""
-    async with resources(settings) as res:
-        await BatchConsumer(res).run(stop)
-
-
-def main(settings: Settings) -> None:
-    run_until_signalled(serve, settings, "processor")
-
+from services.cli import main
 
 if __name__ == "__main__":
-    from services.cli import main as cli_main
-
-    cli_main(["processor"])
+    main(["processor"])

@@ -1,48 +1,15 @@
-"""Processor lifespan: pool, broker connection and channel, as one frozen Resources."""
+"""The processor: build resources, consume and apply raw events until stopped (`serve`)."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+import asyncio
 
-import asyncpg
-from aio_pika.abc import AbstractChannel, AbstractRobustConnection
-
-from services.processor.parsers import MetadataKeys
-from shared.broker import Declared, Topology, connect, declare
-from shared.db import create_pool
+from services.processor.consumer import BatchConsumer
+from services.processor.resources import resources
 from shared.settings import Settings
 
 
-@dataclass(frozen=True, slots=True)
-class Resources:
-    settings: Settings
-    pool: asyncpg.Pool
-    connection: AbstractRobustConnection
-    channel: AbstractChannel
-    broker: Declared
-    metadata_keys: MetadataKeys
-
-
-@contextlib.asynccontextmanager
-async def resources(settings: Settings) -> AsyncIterator[Resources]:
-    """Open everything the processor needs; close it all on exit."""
-    pool = await create_pool(settings.database_url, settings.db_pool_size)
-    try:
-        connection = await connect(settings.amqp_url)
-        try:
-            # confirms on: dead-lettering with a reason is a confirmed publish
-            channel = await connection.channel(publisher_confirms=True)
-            # prefetch two batches, so the next batch is already here while one commits
-            await channel.set_qos(prefetch_count=settings.processor_batch_size * 2)
-            topology = Topology(
-                settings.amqp_prefix, settings.raw_queue_max_length, settings.delivery_limit
-            )
-            declared = await declare(channel, topology)
-            keys = MetadataKeys.from_csv(settings.campaign_keys, settings.subscriber_name_keys)
-            yield Resources(settings, pool, connection, channel, declared, keys)
-        finally:
-            await connection.close()
-    finally:
-        await pool.close()
+async def serve(settings: Settings, stop: asyncio.Event) -> None:
+    """Consume and apply raw events until `stop` is set."""
+    async with resources(settings) as res:
+        await BatchConsumer(res).run(stop)

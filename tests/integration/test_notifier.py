@@ -12,8 +12,8 @@ import pytest
 from aiohttp import web
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from services.notifier.app import resources
 from services.notifier.dispatcher import Dispatcher
+from services.notifier.resources import resources
 from services.notifier.signing import generate_secret
 from shared.settings import Settings
 from tests.helpers import wait_for

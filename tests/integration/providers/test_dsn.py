@@ -17,7 +17,7 @@ from aiohttp.test_utils import TestClient
 
 from services.ingest import state
 from services.ingest.providers.publisher import BrokerUnavailable
-from services.processor.__main__ import serve as processor_serve
+from services.processor.app import serve as processor_serve
 from shared.raw import RawEvent
 from shared.settings import Settings
 from tests.helpers import drain, queue_depth, wait_for
