@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeAlias
+from typing import Any, Final, TypeAlias
 
 import asyncpg
 import orjson
@@ -10,6 +10,10 @@ from asyncpg.pool import PoolConnectionProxy
 
 # What `pool.acquire()` yields and what `asyncpg.connect()` returns: both work everywhere.
 Conn: TypeAlias = "asyncpg.Connection[Any] | PoolConnectionProxy[Any]"
+
+
+# What a database outage or restart raises: the socket, the server, the driver.
+DB_ERRORS: Final = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:

@@ -23,9 +23,8 @@ from shared import address, policy
 from shared.db import Conn
 from shared.models import CanonicalEvent, EventKind, Status
 from shared.notifications import build_notifications
+from shared.outbox import wake_notifier
 from shared.policy import HistoryEvent, HistoryKind
-
-OUTBOX_CHANNEL = "bounceflow_outbox"
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,7 +218,7 @@ async def apply_events(
                 [orjson.dumps(o.payload).decode() for o in outbox],
                 [o.trace_id for o in outbox],
             )
-            await conn.execute("SELECT pg_notify($1, '')", OUTBOX_CHANNEL)
+            await wake_notifier(conn)
     return ApplyResult(inserted, len(records) - len(fresh), decisions, len(outbox))
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import random
 
-import asyncpg
 import structlog
 
 from services.notifier import claims, delivery
@@ -22,6 +21,7 @@ from services.notifier.outcome import Kind, Outcome, decide
 from services.notifier.recorder import Recorder
 from services.notifier.resources import Resources
 from services.notifier.wakeup import sleep_until_set
+from shared.db import DB_ERRORS
 
 log = structlog.get_logger(__name__)
 
@@ -34,8 +34,6 @@ DRAIN_TIMEOUT = 8.0
 MIN_PAUSE = 0.01
 # Retry delays are multiplied by a random factor in this range (±20 %).
 JITTER = (0.8, 1.2)
-
-DB_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
 def per_endpoint_cap(concurrency: int) -> int:

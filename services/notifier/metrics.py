@@ -20,13 +20,13 @@ from prometheus_client.exposition import generate_latest
 
 from services.notifier import db
 from services.notifier.outcome import Kind
+from shared.db import DB_ERRORS
 
 log = structlog.get_logger(__name__)
 
 # Attempt latency buckets, seconds: a healthy endpoint answers in milliseconds, the
 # request timeout is 10 s.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-DB_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
 @dataclass(frozen=True, slots=True)

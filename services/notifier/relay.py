@@ -20,7 +20,8 @@ import structlog
 from services.notifier import db
 from services.notifier.resources import Resources
 from services.notifier.wakeup import sleep_until_set
-from shared.ledger import OUTBOX_CHANNEL
+from shared import db as shared_db
+from shared.outbox import OUTBOX_CHANNEL
 
 log = structlog.get_logger(__name__)
 
@@ -29,7 +30,7 @@ BATCH = 500
 # Seconds allowed to open / close the listening connection.
 LISTEN_CONNECT_TIMEOUT = 5.0
 
-DB_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
+DB_ERRORS = (*shared_db.DB_ERRORS, TimeoutError)  # LISTEN setup has its own timeout
 
 
 class Relay:

@@ -25,6 +25,7 @@ from services.processor.acks import AckTracker
 from services.processor.deadletter import dead_letter
 from services.processor.parsers import MetadataKeys, ParseError, parse
 from services.processor.resources import Resources
+from shared.db import DB_ERRORS
 from shared.ledger import ApplyResult, EventRecord, apply_events
 from shared.models import EventKind
 from shared.raw import RawEvent
@@ -35,7 +36,7 @@ log = structlog.get_logger(__name__)
 # any other database error is taken as transient (connection lost, server restarting,
 # deadlock, out of resources) and retried.
 _BAD_DATA = (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError)
-_TRANSIENT = (OSError, asyncpg.InterfaceError, asyncpg.PostgresError)
+_TRANSIENT = DB_ERRORS
 # Seconds between tries of a batch whose database work failed transiently (~1 min total).
 _BACKOFF = (0.05, 0.25, 1.0, 2.0, 4.0, 8.0, 15.0, 15.0, 15.0)
 

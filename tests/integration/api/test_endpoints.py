@@ -18,7 +18,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from services.ingest.api.endpoints import routes as api_endpoints
 from services.ingest.app import build_app
 from shared import netguard
-from shared.ledger import OUTBOX_CHANNEL
+from shared.outbox import OUTBOX_CHANNEL
 from shared.settings import Settings
 from tests.integration.api_kit import bearer, error_of, make_key
 

@@ -13,7 +13,7 @@ from datetime import datetime
 import asyncpg
 
 from shared.db import Conn
-from shared.ledger import OUTBOX_CHANNEL
+from shared.outbox import wake_notifier
 
 # How long a rotated-out secret still signs (seconds): 24 h, as Svix keeps it.
 PREVIOUS_SECRET_TTL = 86_400.0
@@ -94,10 +94,6 @@ SELECT count(*) FROM replayed
 """
 
 
-async def _wake_notifier(conn: Conn) -> None:
-    await conn.execute("SELECT pg_notify($1, '')", OUTBOX_CHANNEL)
-
-
 async def update_endpoint(
     conn: Conn,
     endpoint_id: int,
@@ -113,7 +109,7 @@ async def update_endpoint(
             _UPDATE, endpoint_id, url, events, description, enabled
         )
         if row is not None and enabled:
-            await _wake_notifier(conn)
+            await wake_notifier(conn)
     return row
 
 
@@ -155,7 +151,7 @@ async def retry_delivery(conn: Conn, delivery_id: int) -> asyncpg.Record | str:
     async with conn.transaction():
         row: asyncpg.Record | None = await conn.fetchrow(_RETRY, delivery_id)
         if row is not None:
-            await _wake_notifier(conn)
+            await wake_notifier(conn)
             return row
     exists = await conn.fetchval("SELECT 1 FROM webhook_deliveries WHERE id = $1", delivery_id)
     return "in_flight" if exists else "missing"
@@ -166,7 +162,7 @@ async def replay_failed(conn: Conn, endpoint_id: int, since: datetime) -> int:
     async with conn.transaction():
         count = int(await conn.fetchval(_REPLAY, endpoint_id, since))
         if count:
-            await _wake_notifier(conn)
+            await wake_notifier(conn)
     return count
 
 
