@@ -10,9 +10,9 @@ import aiohttp
 import orjson
 
 from services.notifier import guard
-from services.notifier.claims import Claim
-from services.notifier.outcome import AttemptResult, parse_retry_after
 from services.notifier.signing import webhook_headers
+from shared.deliveries.claims import Claim
+from shared.deliveries.outcomes import AttemptResult, parse_retry_after
 from shared.netguard import redact_url
 
 # How much of an endpoint's answer we keep for the attempt log (bytes).

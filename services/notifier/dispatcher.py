@@ -13,15 +13,16 @@ import random
 
 import structlog
 
-from services.notifier import claims, delivery
-from services.notifier.claims import Claim
-from services.notifier.db import Attempted
+from services.notifier import delivery
 from services.notifier.leases import LeaseBook
-from services.notifier.outcome import Kind, Outcome, decide
 from services.notifier.recorder import Recorder
 from services.notifier.resources import Resources
 from services.notifier.wakeup import sleep_until_set
 from shared.db import DB_ERRORS
+from shared.deliveries import claims
+from shared.deliveries.claims import Claim
+from shared.deliveries.outcomes import Kind, Outcome, decide
+from shared.deliveries.records import Attempted
 
 log = structlog.get_logger(__name__)
 

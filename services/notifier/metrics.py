@@ -19,8 +19,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, G
 from prometheus_client.exposition import generate_latest
 
 from services.notifier import db
-from services.notifier.outcome import Kind
 from shared.db import DB_ERRORS
+from shared.deliveries.outcomes import Kind
 
 log = structlog.get_logger(__name__)
 

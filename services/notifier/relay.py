@@ -17,10 +17,10 @@ from typing import Any
 import asyncpg
 import structlog
 
-from services.notifier import db
 from services.notifier.resources import Resources
 from services.notifier.wakeup import sleep_until_set
 from shared import db as shared_db
+from shared.deliveries import records
 from shared.outbox import OUTBOX_CHANNEL
 
 log = structlog.get_logger(__name__)
@@ -66,7 +66,7 @@ class Relay:
         while not self._stopping:
             try:
                 async with self._res.pool.acquire() as conn:
-                    relayed, queued = await db.relay_batch(conn, BATCH)
+                    relayed, queued = await records.relay_batch(conn, BATCH)
             except DB_ERRORS as exc:
                 log.warning("outbox_relay_failed", error=str(exc))
                 break

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.notifier.outcome import AttemptResult, Kind, decide, parse_retry_after
+from shared.deliveries.outcomes import AttemptResult, Kind, decide, parse_retry_after
 
 
 def _result(status: int | None, retry_after: float | None = None) -> AttemptResult:

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.notifier.claims import Claim
 from services.notifier.dispatcher import JITTER, per_endpoint_cap
-from services.notifier.outcome import MAX_RETRY_AFTER, AttemptResult, Kind, decide
+from shared.deliveries.claims import Claim
+from shared.deliveries.outcomes import MAX_RETRY_AFTER, AttemptResult, Kind, decide
 from shared.settings import Settings
 
 # Svix: now, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h

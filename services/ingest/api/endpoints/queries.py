@@ -1,8 +1,7 @@
-"""The SQL of the outgoing-webhook routes: endpoint changes, the attempt log, replays.
+"""The SQL of the outgoing-webhook routes: endpoints, secrets, the attempt log.
 
-Re-queueing (retry, replay, re-enable) notifies the outbox channel, which the
-notifier listens on: it looks for due deliveries at once instead of at its next
-poll. A delivery in flight (leased by a notifier) is never touched here.
+What changes a delivery's or an endpoint's delivery state (retry, replay, enable,
+disable) is shared.deliveries.manual, re-exported here for the routes.
 """
 
 from __future__ import annotations
@@ -13,37 +12,22 @@ from datetime import datetime
 import asyncpg
 
 from shared.db import Conn
-from shared.outbox import wake_notifier
+from shared.deliveries.manual import (
+    DELIVERY_COLUMNS,
+    ENDPOINT_COLUMNS,
+    replay_failed,
+    retry_delivery,
+    update_endpoint,
+)
 
 # How long a rotated-out secret still signs (seconds): 24 h, as Svix keeps it.
 PREVIOUS_SECRET_TTL = 86_400.0
-MANUALLY_DISABLED = "disabled via the API"
 
-_ENDPOINT_COLUMNS = "id, url, events, enabled, description, disabled_reason, created_at"
 
 _ENDPOINT = (
     "SELECT id, url, events, enabled, description, disabled_reason, created_at "
     "FROM webhook_endpoints "
 )
-
-# Enabling a disabled endpoint clears its reason and failure streak (else the next failure
-# would disable it again at once); disabling an enabled one records why.
-_UPDATE = f"""
-UPDATE webhook_endpoints SET
-    url = COALESCE($2, url),
-    events = COALESCE($3::text[], events),
-    description = COALESCE($4, description),
-    enabled = COALESCE($5::boolean, enabled),
-    disabled_reason = CASE
-        WHEN $5::boolean IS NULL THEN disabled_reason
-        WHEN $5::boolean THEN NULL
-        WHEN enabled THEN '{MANUALLY_DISABLED}'
-        ELSE disabled_reason END,
-    failing_since = CASE WHEN $5::boolean AND NOT enabled THEN NULL ELSE failing_since END,
-    updated_at = now()
-WHERE id = $1
-RETURNING {_ENDPOINT_COLUMNS}
-"""  # noqa: S608 - constants only
 
 _ROTATE = """
 UPDATE webhook_endpoints
@@ -53,14 +37,10 @@ WHERE id = $1
 RETURNING id, previous_secret_expires_at
 """
 
-_DELIVERY_COLUMNS = (
-    "id, endpoint_id, message_id, event_type, status, attempts, next_attempt_at, "
-    "last_status_code, last_error, created_at, completed_at"
-)
 
 # A page of an endpoint's deliveries, newest first; $3: an optional status, $4: below this id.
 _DELIVERIES = f"""
-SELECT {_DELIVERY_COLUMNS} FROM webhook_deliveries
+SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries
 WHERE endpoint_id = $1 AND ($3::text IS NULL OR status = $3) AND ($4::bigint IS NULL OR id < $4)
 ORDER BY id DESC
 LIMIT $2
@@ -71,46 +51,6 @@ SELECT delivery_id, attempted_at, status_code, latency_ms, error, response_body
 FROM webhook_attempts WHERE delivery_id = ANY ($1::bigint[])
 ORDER BY delivery_id, id
 """
-
-# A finished delivery starts a new retry schedule; a pending one (not in flight) is just
-# made due now, keeping its schedule.
-_RETRY = f"""
-UPDATE webhook_deliveries
-SET schedule_start = CASE WHEN status = 'pending' THEN schedule_start ELSE attempts END,
-    status = 'pending', next_attempt_at = now(), locked_until = NULL, completed_at = NULL
-WHERE id = $1 AND (status <> 'pending' OR locked_until IS NULL OR locked_until <= now())
-RETURNING {_DELIVERY_COLUMNS}
-"""  # noqa: S608 - constants only
-
-_REPLAY = """
-WITH replayed AS (
-    UPDATE webhook_deliveries
-    SET status = 'pending', next_attempt_at = now(), locked_until = NULL, completed_at = NULL,
-        schedule_start = attempts
-    WHERE endpoint_id = $1 AND status = 'failed' AND created_at >= $2
-    RETURNING 1
-)
-SELECT count(*) FROM replayed
-"""
-
-
-async def update_endpoint(
-    conn: Conn,
-    endpoint_id: int,
-    *,
-    url: str | None,
-    events: list[str] | None,
-    description: str | None,
-    enabled: bool | None,
-) -> asyncpg.Record | None:
-    """Apply the given changes (None: unchanged); None when there is no such endpoint."""
-    async with conn.transaction():
-        row: asyncpg.Record | None = await conn.fetchrow(
-            _UPDATE, endpoint_id, url, events, description, enabled
-        )
-        if row is not None and enabled:
-            await wake_notifier(conn)
-    return row
 
 
 async def delete_endpoint(conn: Conn, endpoint_id: int) -> bool:
@@ -145,27 +85,6 @@ async def attempts(conn: Conn, delivery_ids: Sequence[int]) -> list[asyncpg.Reco
     return await conn.fetch(_ATTEMPTS, list(delivery_ids))
 
 
-async def retry_delivery(conn: Conn, delivery_id: int) -> asyncpg.Record | str:
-    """Make the delivery due now (same webhook-id). Returns its row, or "missing", or
-    "in_flight" when a notifier holds it right now."""
-    async with conn.transaction():
-        row: asyncpg.Record | None = await conn.fetchrow(_RETRY, delivery_id)
-        if row is not None:
-            await wake_notifier(conn)
-            return row
-    exists = await conn.fetchval("SELECT 1 FROM webhook_deliveries WHERE id = $1", delivery_id)
-    return "in_flight" if exists else "missing"
-
-
-async def replay_failed(conn: Conn, endpoint_id: int, since: datetime) -> int:
-    """Queue again every failed delivery of the endpoint created at or after `since`."""
-    async with conn.transaction():
-        count = int(await conn.fetchval(_REPLAY, endpoint_id, since))
-        if count:
-            await wake_notifier(conn)
-    return count
-
-
 async def create_endpoint(
     conn: Conn, *, url: str, events: list[str], description: str, enabled: bool, secret: str
 ) -> asyncpg.Record:
@@ -192,3 +111,19 @@ async def endpoints(conn: Conn) -> list[asyncpg.Record]:
 async def endpoint(conn: Conn, endpoint_id: int) -> asyncpg.Record | None:
     """One outgoing webhook endpoint, without its secret."""
     return await conn.fetchrow(_ENDPOINT + "WHERE id = $1", endpoint_id)
+
+
+__all__ = [
+    "PREVIOUS_SECRET_TTL",
+    "attempts",
+    "create_endpoint",
+    "delete_endpoint",
+    "deliveries",
+    "endpoint",
+    "endpoint_exists",
+    "endpoints",
+    "replay_failed",
+    "retry_delivery",
+    "rotate_secret",
+    "update_endpoint",
+]
