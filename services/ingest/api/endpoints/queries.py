@@ -14,7 +14,6 @@ import asyncpg
 from shared.db import Conn
 from shared.deliveries.manual import (
     DELIVERY_COLUMNS,
-    ENDPOINT_COLUMNS,
     replay_failed,
     retry_delivery,
     update_endpoint,
