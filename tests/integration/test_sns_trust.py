@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 
 import asyncpg
 import orjson
@@ -96,7 +96,7 @@ def confirmation(topic: str, token: str) -> dict[str, str]:
     }
 
 
-async def post(client: TestClient, doc: dict[str, object], *, basic: bool = False) -> int:
+async def post(client: TestClient, doc: Mapping[str, object], *, basic: bool = False) -> int:
     headers = {"Content-Type": "text/plain; charset=UTF-8"}
     if basic:
         headers["Authorization"] = BASIC
