@@ -86,14 +86,15 @@ RULES: Final[tuple[Rule, ...]] = (
 
     # ---- Mailgun (category = event; qualifier = "severity/reason" (JSON webhooks)
     #      or reason (legacy "dropped"); code = delivery-status.code / legacy code)
-    Rule(_MG, "failed", ANY, "605", IGNORED,
-         "Mailgun suppression echo: previously bounced address, not a new bounce"),
+    Rule(_MG, "failed", ANY, "605", HARD,
+         "Mailgun refused: the address hard-bounced before (CONTRACT §4: one fact, one "
+         "outcome -- as SendGrid 'Bounced Address' and SES OnAccountSuppressionList)"),
     Rule(_MG, "failed", ANY, "606", IGNORED,
          "Mailgun suppression echo: previously unsubscribed address"),
     Rule(_MG, "failed", ANY, "607", IGNORED,
          "Mailgun suppression echo: previously complained address"),
-    Rule(_MG, "failed", "permanent/suppress-bounce", ANY, IGNORED,
-         "Mailgun suppression echo (by reason, whatever the code)"),
+    Rule(_MG, "failed", "permanent/suppress-bounce", ANY, HARD,
+         "Mailgun refused: previously bounced (by reason, whatever the code)"),
     Rule(_MG, "failed", "permanent/suppress-unsubscribe", ANY, IGNORED,
          "Mailgun suppression echo (by reason, whatever the code)"),
     Rule(_MG, "failed", "permanent/suppress-complaint", ANY, IGNORED,
@@ -110,7 +111,7 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule(_MG, "delivered", ANY, ANY, DELIVERY, "Mailgun delivery"),
     Rule(_MG, "bounced", ANY, ANY, HARD,
          "legacy webhook 'bounced' is Mailgun's permanent failure"),
-    Rule(_MG, "dropped", ANY, "605", IGNORED, "legacy suppression echo: previously bounced"),
+    Rule(_MG, "dropped", ANY, "605", HARD, "legacy: refused, the address bounced before"),
     Rule(_MG, "dropped", ANY, "606", IGNORED, "legacy suppression echo: unsubscribed"),
     Rule(_MG, "dropped", ANY, "607", IGNORED, "legacy suppression echo: complained"),
     Rule(_MG, "dropped", ANY, "498", SOFT, "legacy Mailgun-internal DNS failure: soft"),
