@@ -163,11 +163,13 @@ RULES: Final[tuple[Rule, ...]] = (
          "Postmark DMARCPolicy: rejected for the sender's DMARC policy: about the sender"),
     Rule(Source.POSTMARK, "bounce", "spamcomplaint", ANY, COMPLAINT,
          "Postmark SpamComplaint reported as a bounce record"),
-    Rule(Source.POSTMARK, "bounce", "unknown", ANY, BY_CODE, "Postmark Unknown: code decides"),
-    Rule(Source.POSTMARK, "bounce", ANY, ANY, IGNORED,
-         "Postmark AutoResponder, Unsubscribe, Subscribe, AddressChange, OpenRelayTest, "
-         "VirusNotification, ChallengeVerification, ManuallyDeactivated, Unconfirmed, "
-         "SMTPApiError, InboundError, TemplateRenderingFailed: not a delivery outcome"),
+    *(Rule(Source.POSTMARK, "bounce", t.lower(), ANY, IGNORED,
+           f"Postmark {t}: not a delivery outcome for the address")
+      for t in ("AutoResponder", "Unsubscribe", "Subscribe", "AddressChange", "OpenRelayTest",
+                "VirusNotification", "ChallengeVerification", "ManuallyDeactivated",
+                "Unconfirmed", "SMTPApiError", "InboundError", "TemplateRenderingFailed")),
+    Rule(Source.POSTMARK, "bounce", ANY, ANY, BY_CODE,
+         "Postmark Unknown (or a type not in its table): the code decides, else soft"),
     Rule(Source.POSTMARK, "spamcomplaint", ANY, ANY, COMPLAINT, "Postmark spam complaint"),
     Rule(Source.POSTMARK, "delivery", ANY, ANY, DELIVERY, "Postmark delivery"),
     Rule(Source.POSTMARK, "subscriptionchange", "suppress/hardbounce", ANY, HARD,

@@ -64,6 +64,8 @@ def test_fixture(provider: str, name: str) -> None:
         ("AutoResponder", "I am out of the office", EventKind.IGNORED),
         ("ManuallyDeactivated", "", EventKind.IGNORED),
         ("SMTPApiError", "", EventKind.IGNORED),
+        ("NewTypeNotInTable", "smtp;550 5.1.1 no such user", EventKind.HARD),  # by code
+        ("NewTypeNotInTable", "", EventKind.SOFT),
     ],
 )
 def test_postmark_bounce_types(bounce_type: str, details: str, kind: EventKind) -> None:
@@ -178,6 +180,7 @@ def test_mailjet_payload_metadata() -> None:
         ("invalid_email", "", EventKind.HARD),
         ("spam", "", EventKind.COMPLAINT),
         ("soft_bounce", "undefined 452 4.2.2 mailbox full", EventKind.SOFT),
+        ("hardBounce", "", EventKind.HARD),  # the API's camelCase spelling
     ],
 )
 def test_brevo_events(event: str, reason: str, kind: EventKind) -> None:

@@ -31,6 +31,7 @@ from shared.models import CanonicalEvent, EventKind, Source
 from shared.raw import RawEvent
 
 _TIME_FIELDS: Final = ("ts_epoch", "ts_event", "ts", "s_epoch")
+_CAMEL: Final = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _UNDEFINED: Final = re.compile(r"^\s*undefined\b\s*", re.IGNORECASE)
 # What a `blocked` reason says about why the contact is blocklisted.
 _BLOCKED_WHY: Final = (
@@ -73,7 +74,8 @@ def _tag(item: dict[str, Any]) -> str | None:
 def _event(
     item: dict[str, Any], i: int, raw: RawEvent, keys: MetadataKeys
 ) -> CanonicalEvent | None:
-    name = (text(item.get("event")) or "").lower()
+    # "hard_bounce"; the API's camelCase ("hardBounce") is read the same
+    name = _CAMEL.sub("_", text(item.get("event")) or "").lower()
     what = f"brevo: {name or 'unnamed'} event #{i}"
     reason = text(item.get("reason"))
     reason = text(_UNDEFINED.sub("", reason)) if reason else None
