@@ -112,7 +112,7 @@ class Settings(BaseSettings):
             if not isinstance(value, SecretStr):
                 continue
             secret = value.get_secret_value()
-            if name == "webhook_basic_auth":
+            if name.endswith("basic_auth"):  # user:password
                 secret = secret.partition(":")[2]
             if len(secret) < MIN_SECRET_LENGTH:
                 raise ValueError(

@@ -9,6 +9,7 @@ import pytest
 
 from services.ingest.providers import postmark
 from services.ingest.providers.base import AuthMethod
+from shared.settings import Settings
 from tests.provider_fixtures import fixture_names, fixture_request
 from tests.unit.auth_helpers_more import GOOD_BASIC, basic_header, request, settings
 
@@ -53,9 +54,11 @@ def test_unsigned_is_refused() -> None:
     )
 
 
-def test_an_empty_token_setting_is_unset() -> None:
+def test_an_empty_token_setting_is_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOUNCEFLOW_POSTMARK_TOKEN", "")  # what ${VAR:-} passes
+    monkeypatch.delenv("BOUNCEFLOW_WEBHOOK_BASIC_AUTH", raising=False)
     verdict = postmark.authenticate(
-        request(BODY, {"Authorization": "Bearer "}), settings(postmark_token="")
+        request(BODY, {"Authorization": "Bearer "}), Settings(_env_file=None)
     )
     assert not verdict.ok
     assert "no authentication configured" in verdict.reason

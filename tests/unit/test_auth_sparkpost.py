@@ -46,9 +46,12 @@ def test_unsigned_is_refused() -> None:
     assert "BOUNCEFLOW_WEBHOOK_BASIC_AUTH" in verdict.reason
 
 
-def test_the_setting_must_be_user_colon_password() -> None:
+def test_the_setting_must_be_user_colon_long_password() -> None:
     with pytest.raises(ValueError, match="user:password"):
         settings(sparkpost_basic_auth="no-colon-here-at-all")
+    with pytest.raises(ValueError, match="BOUNCEFLOW_SPARKPOST_BASIC_AUTH"):
+        settings(sparkpost_basic_auth="a-long-user-name:short")
+    assert settings(sparkpost_basic_auth="u:sixteen-chars-ok").sparkpost_basic_auth is not None
 
 
 @pytest.mark.parametrize("name", fixture_names("sparkpost"))
