@@ -114,7 +114,7 @@ async def suppressed_among(conn: Conn, emails: Sequence[str]) -> list[asyncpg.Re
 
 
 @routes.post("/api/v1/suppressions/check")
-@require_scope("subscribers")
+@require_scope("subscribers", read_only=True)
 @describe(
     Operation(
         "Check up to 10,000 addresses",
