@@ -60,6 +60,7 @@ async def test_complaint_from_2045_is_clamped_and_reactivation_wins(
             )
 
         row = await wait_for(stored, what="the complaint applied")
+        assert row is not None
         assert row["reported_at"] == datetime(2045, 1, 1, tzinfo=UTC)
         assert before - timedelta(seconds=1) <= row["occurred_at"] <= datetime.now(UTC)
         auth = bearer(await make_key(db, "subscribers"))
