@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     soft_bounce_threshold: int = Field(default=3, ge=1)
     mailgun_signing_key: SecretStr | None = None
     sendgrid_public_key: str | None = None
+    # Postmark, SparkPost, Mailjet, Brevo, Mandrill (issue 10); see services/ingest/providers/
+    public_url: str | None = None  # how providers reach us; Mandrill signs it
+    mandrill_webhook_key: SecretStr | None = None
+    postmark_token: SecretStr | None = None  # custom header Authorization: Bearer <token>
+    sparkpost_basic_auth: SecretStr | None = None  # user:password set on the SparkPost webhook
+    brevo_token: SecretStr | None = None  # Brevo webhook auth type bearer
     webhook_basic_auth: SecretStr | None = None
     sns_url_pattern: str = DEFAULT_SNS_URL_PATTERN
     sns_topic_arns: str | None = None
@@ -92,7 +98,7 @@ class Settings(BaseSettings):
                 raise ValueError("must be an ECDSA (P-256) public key")
         return value
 
-    @field_validator("webhook_basic_auth")
+    @field_validator("webhook_basic_auth", "sparkpost_basic_auth")
     @classmethod
     def _user_colon_password(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and ":" not in value.get_secret_value():
@@ -106,7 +112,7 @@ class Settings(BaseSettings):
             if not isinstance(value, SecretStr):
                 continue
             secret = value.get_secret_value()
-            if name == "webhook_basic_auth":
+            if name.endswith("basic_auth"):  # user:password
                 secret = secret.partition(":")[2]
             if len(secret) < MIN_SECRET_LENGTH:
                 raise ValueError(
