@@ -16,6 +16,12 @@ class Source(StrEnum):
     SENDGRID = "sendgrid"
     DSN = "dsn"
     API = "api"
+    # issue 10, batch 2 (value = the webhook route name)
+    RESEND = "resend"
+    POSTAL = "postal"
+    MAILERSEND = "mailersend"
+    UNISENDER_GO = "unisender_go"
+    MAILTRAP = "mailtrap"
 
 
 class EventKind(StrEnum):

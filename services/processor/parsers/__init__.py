@@ -13,7 +13,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final
 
-from services.processor.parsers import dsn, mailgun, sendgrid, ses
+from services.processor.parsers import (
+    dsn,
+    mailersend,
+    mailgun,
+    mailtrap,
+    postal,
+    resend,
+    sendgrid,
+    ses,
+    unisender_go,
+)
 from services.processor.parsers._common import DEFAULT_KEYS, MetadataKeys, ParseError
 from shared.models import CanonicalEvent
 from shared.raw import RawEvent
@@ -25,6 +35,12 @@ _PARSERS: Final[dict[str, Callable[[RawEvent, MetadataKeys], list[CanonicalEvent
     "mailgun": mailgun.parse,
     "sendgrid": sendgrid.parse,
     "dsn": dsn.parse,
+    # issue 10, batch 2
+    "resend": resend.parse,
+    "postal": postal.parse,
+    "mailersend": mailersend.parse,
+    "unisender_go": unisender_go.parse,
+    "mailtrap": mailtrap.parse,
 }
 
 
