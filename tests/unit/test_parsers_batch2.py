@@ -162,3 +162,21 @@ def test_postal_held_for_another_reason_is_ignored() -> None:
 def test_unreadable_payloads_raise_parse_error(provider: str, body: object) -> None:
     with pytest.raises(ParseError):
         parse(raw(provider, body))
+
+
+def test_mailtrap_soft_bounce_spelled_with_underscore_is_still_a_retry() -> None:
+    body = {"events": [{"event": "soft_bounce", "email": "a@example.com", "event_id": "e"}]}
+    assert parse(raw("mailtrap", body)) == []
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"id": "a1", "recipient": "x@example.com", "message_id": "m1"},
+        {"id": "a1", "recipient": {"email": "x@example.com"}, "message_id": "m1"},
+    ],
+)
+def test_mailersend_lighter_payload_recipient(data: dict[str, object]) -> None:
+    body = {"type": "activity.hard_bounced", "created_at": "2025-01-01T00:00:00Z", "data": data}
+    (got,) = parse(raw("mailersend", body))
+    assert (got.kind, got.email, got.provider_message_id) == (EventKind.HARD, "x@example.com", "m1")

@@ -60,6 +60,8 @@ def parse(raw: RawEvent, keys: MetadataKeys = DEFAULT_KEYS) -> list[CanonicalEve
         return []
     mail = _dict(data.get("email"))
     recipient = _dict(mail.get("recipient")).get("email") or data.get("recipient")
+    if isinstance(recipient, dict):  # webhooks 2.0 may nest it; read it either way
+        recipient = recipient.get("email")
     email = normalize_email(recipient, f"mailersend: {name} event")
     activity_id = text(data.get("id"))
     if activity_id:

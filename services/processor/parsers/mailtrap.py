@@ -43,7 +43,7 @@ def parse(raw: RawEvent, keys: MetadataKeys = DEFAULT_KEYS) -> list[CanonicalEve
         name = text(item.get("event"))
         if name is None:
             raise ParseError(f"mailtrap: batch element #{i} has no event name")
-        category = name.lower()
+        category = name.lower().replace("_", " ")  # "soft bounce", also seen as soft_bounce
         if lookup(Source.MAILTRAP, category).verdict is Verdict.IGNORED and category != "reject":
             continue
         parsed = _event(item, i, category, raw, keys)
