@@ -23,7 +23,7 @@ from services.processor.parsers._common import (
     sha256_hex,
     text,
 )
-from shared.classification import Verdict, classify, lookup
+from shared.classification import Verdict, classify, lookup, note_unrecognised
 from shared.models import CanonicalEvent, EventKind, Source
 from shared.raw import AuthMethod, RawEvent
 
@@ -79,18 +79,10 @@ def _ses_events(
     raw: RawEvent,
     keys: MetadataKeys,
 ) -> list[CanonicalEvent]:
-    etype = msg.get("eventType") or msg.get("notificationType")
-    if etype is None:
-        return []  # an SES message of no known schema (e.g. "{}"): nothing to apply
-    if not isinstance(etype, str):
-        raise ParseError(f"ses: eventType/notificationType is not a string: {etype!r}")
-    category = etype.lower()
-    obj_key, rcpt_key = _RECIPIENTS.get(category, ("", ""))
-    obj = msg.get(obj_key) if obj_key else None
-    if not isinstance(obj, dict):
-        if lookup(Source.SES, category).verdict is Verdict.IGNORED:
-            return []
-        raise ParseError(f"ses: {etype} event without a {obj_key!r} object")
+    found = _event_object(msg)
+    if found is None:
+        return []
+    etype, category, obj, rcpt_key = found
     qualifier = ""
     if category == "bounce":
         qualifier = f"{obj.get('bounceType') or ''}/{obj.get('bounceSubType') or ''}".lower()
@@ -137,6 +129,36 @@ def _ses_events(
                 )
             )
     return out
+
+
+def _event_object(msg: dict[str, Any]) -> tuple[str, str, dict[str, Any], str] | None:
+    """(type, category, its object, its recipients key), or None when nothing applies."""
+    etype = msg.get("eventType") or msg.get("notificationType")
+    if etype is None:
+        return None  # an SES message of no known schema (e.g. "{}"): nothing to apply
+    if not isinstance(etype, str):
+        raise ParseError(f"ses: eventType/notificationType is not a string: {etype!r}")
+    category = etype.lower()
+    obj_key, rcpt_key = _RECIPIENTS.get(category, ("", ""))
+    if not obj_key and _holds_recipients(msg):
+        # an undocumented type carrying a bounce/complaint/delivery object (moto sends
+        # such): not guessed at, but never dropped silently -- the processor dead-letters it
+        note_unrecognised(Source.SES, category, with_recipient=True)
+        return None
+    obj = msg.get(obj_key) if obj_key else None
+    if not isinstance(obj, dict):
+        if lookup(Source.SES, category).verdict is Verdict.IGNORED:
+            return None
+        raise ParseError(f"ses: {etype} event without a {obj_key!r} object")
+    return etype, category, obj, rcpt_key
+
+
+def _holds_recipients(msg: dict[str, Any]) -> bool:
+    for obj_key, rcpt_key in _RECIPIENTS.values():
+        obj = msg.get(obj_key)
+        if isinstance(obj, dict) and obj.get(rcpt_key):
+            return True
+    return False
 
 
 def _mail_meta(
