@@ -15,7 +15,6 @@ from services.ingest.errors import error_envelope
 from services.ingest.providers import dsn
 from services.ingest.providers import routes as provider_routes
 from services.ingest.providers.publisher import Publisher
-from services.ingest.providers.replay_guard import ReplayGuard
 from services.ingest.providers.sns import CertificateCache
 from shared.broker import Topology
 from shared.db import create_pool
@@ -54,9 +53,13 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
 def build_app(settings: Settings) -> web.Application:
     """The whole ingest HTTP app; resources open on startup and close on cleanup."""
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[error_envelope])
+    if settings.any_topic:
+        log.warning(
+            "sns_any_topic_insecure",
+            setting="BOUNCEFLOW_SNS_TOPIC_ARNS=*",
+            why="signed messages from any AWS account's topic are accepted",
+        )
     app[state.SETTINGS] = settings
-    # tokens outlive their tolerance window on both sides of our clock
-    app[state.MAILGUN_TOKENS] = ReplayGuard(ttl=2 * settings.signature_tolerance)
     app.cleanup_ctx.extend([_database, _broker, _http_client])
     app.add_routes(dsn.routes)  # before the generic /webhooks/{provider}
     app.add_routes(provider_routes.routes)

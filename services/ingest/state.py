@@ -7,7 +7,6 @@ import asyncpg
 from aiohttp import web
 
 from services.ingest.providers.publisher import Publisher
-from services.ingest.providers.replay_guard import ReplayGuard
 from services.ingest.providers.sns import CertificateCache
 from shared.settings import Settings
 
@@ -16,4 +15,3 @@ POOL = web.AppKey("pool", asyncpg.Pool)
 PUBLISHER = web.AppKey("publisher", Publisher)
 HTTP_CLIENT = web.AppKey("http_client", aiohttp.ClientSession)
 SNS_CERTS = web.AppKey("sns_certs", CertificateCache)
-MAILGUN_TOKENS = web.AppKey("mailgun_tokens", ReplayGuard)

@@ -1,4 +1,4 @@
-"""The retry decision and Retry-After parsing (services.notifier.outcome). Pure, no I/O."""
+"""The retry decision and Retry-After parsing (shared.deliveries.outcomes). Pure, no I/O."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The retry decision (services.notifier.outcome): the default schedule, jitter bounds,
+"""The retry decision (shared.deliveries.outcomes): the default schedule, jitter bounds,
 Retry-After bounds, dead letters, 410 and redirects. Pure, no I/O."""
 
 from __future__ import annotations

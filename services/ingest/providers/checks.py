@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import math
 
 from services.ingest.providers.base import Verdict, refused
 from shared.settings import Settings
@@ -33,6 +34,8 @@ def stale(provider: str, timestamp: str, now: float, tolerance: float) -> Verdic
         age = abs(now - float(timestamp))
     except ValueError:
         return refused(f"{provider} timestamp is not a number")
+    if not math.isfinite(age):  # "nan" and "inf" parse as floats and compare false
+        return refused(f"{provider} timestamp is not a finite number")
     if age > tolerance:
         return refused(f"{provider} timestamp outside the tolerance window")
     return None

@@ -21,6 +21,7 @@ from aiohttp import web
 
 from services.ingest.api.auth import require_scope
 from services.ingest.errors import error_response
+from services.ingest.providers.base import AuthMethod
 from services.ingest.providers.enqueue import enqueue
 
 log = structlog.get_logger(__name__)
@@ -89,4 +90,5 @@ async def receive_dsn(request: web.Request) -> web.StreamResponse:
     body = await request.read()  # bounded by client_max_size (BOUNCEFLOW_MAX_BODY_BYTES) -> 413
     if reason := report_problem(body):
         return error_response(400, reason)
-    return await enqueue(request, PROVIDER, body, {"content-type": request.content_type})
+    headers = {"content-type": request.content_type}
+    return await enqueue(request, PROVIDER, body, headers, AuthMethod.API_KEY)

@@ -12,7 +12,22 @@ from types import MappingProxyType
 import aiohttp
 from aiohttp import web
 
-from services.ingest.providers import mailgun, sendgrid, ses, sns
+from services.ingest.providers import (
+    brevo,
+    mailersend,
+    mailgun,
+    mailjet,
+    mailtrap,
+    mandrill,
+    postal,
+    postmark,
+    resend,
+    sendgrid,
+    ses,
+    sns,
+    sparkpost,
+    unisender_go,
+)
 from services.ingest.providers.base import Verdict, WebhookRequest
 from shared.settings import Settings
 
@@ -39,6 +54,16 @@ PROVIDERS: Mapping[str, Provider] = MappingProxyType(
             Provider(ses.NAME, ses.authenticate, ses.well_formed, sns.handle_sns_control),
             Provider(mailgun.NAME, mailgun.authenticate, mailgun.well_formed),
             Provider(sendgrid.NAME, sendgrid.authenticate, sendgrid.well_formed),
+            Provider(postmark.NAME, postmark.authenticate, postmark.well_formed),
+            Provider(sparkpost.NAME, sparkpost.authenticate, sparkpost.well_formed),
+            Provider(mailjet.NAME, mailjet.authenticate, mailjet.well_formed),
+            Provider(brevo.NAME, brevo.authenticate, brevo.well_formed),
+            Provider(mandrill.NAME, mandrill.authenticate, mandrill.well_formed),
+            Provider(resend.NAME, resend.authenticate, resend.well_formed),
+            Provider(postal.NAME, postal.authenticate, postal.well_formed),
+            Provider(mailersend.NAME, mailersend.authenticate, mailersend.well_formed),
+            Provider(unisender_go.NAME, unisender_go.authenticate, unisender_go.well_formed),
+            Provider(mailtrap.NAME, mailtrap.authenticate, mailtrap.well_formed),
         )
     }
 )

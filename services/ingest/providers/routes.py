@@ -19,6 +19,7 @@ from services.ingest.providers.base import Verdict, WebhookRequest
 from services.ingest.providers.checks import check_basic
 from services.ingest.providers.enqueue import enqueue
 from services.ingest.providers.registry import PROVIDERS, Provider
+from services.ingest.providers.replay_guard import TokenClaim, claim_token, release_token
 from shared.raw import FORWARDED_HEADERS
 
 log = structlog.get_logger(__name__)
@@ -49,7 +50,7 @@ async def receive_webhook(request: web.Request) -> web.Response:
 
     401 when not authentic, 400 when malformed, the provider's own answer to a
     control message (SNS subscription), 200 without queuing for a replayed Mailgun
-    token, else the enqueue step's 200 or 503.
+    token (401 for its token with another body), else the enqueue step's 200 or 503.
     """
     name = request.match_info["provider"]
     if (provider := PROVIDERS.get(name)) is None:
@@ -67,12 +68,35 @@ async def receive_webhook(request: web.Request) -> web.Response:
         session, settings = request.app[state.HTTP_CLIENT], request.app[state.SETTINGS]
         if (answer := await provider.control(session, settings, body)) is not None:
             return answer
-    guard = request.app[state.MAILGUN_TOKENS]
-    if verdict.token is not None and guard.seen(verdict.token):
-        log.info("webhook_replay_ignored", provider=name)
-        return web.json_response({"success": True, "data": {"duplicate": True}})
     forwarded = {h: v for h in FORWARDED_HEADERS if (v := request.headers.get(h)) is not None}
-    response = await enqueue(request, name, body, forwarded)
-    if verdict.token is not None and response.status == 200:
-        guard.remember(verdict.token)
+    if verdict.token is None:
+        return await enqueue(request, name, body, forwarded, verdict.method)
+    return await _enqueue_once(request, name, body, forwarded, verdict)
+
+
+async def _enqueue_once(
+    request: web.Request,
+    provider: str,
+    body: bytes,
+    forwarded: dict[str, str],
+    verdict: Verdict,
+) -> web.Response:
+    """Enqueue a request whose signature does not cover its body (Mailgun) once per token.
+
+    The token is claimed in Postgres, so the rule holds across ingest replicas: the same
+    token with the identical body is a provider retry (200, not queued again); with
+    another body it is a forgery (401). A claim whose publish failed is released, so
+    the provider's retry after our 503 is queued."""
+    assert verdict.token is not None
+    pool = request.app[state.POOL]
+    claim = await claim_token(pool, provider, verdict.token, body)
+    if claim is TokenClaim.REPLAYED:
+        log.info("webhook_replay_ignored", provider=provider)
+        return web.json_response({"success": True, "data": {"duplicate": True}})
+    if claim is TokenClaim.FORGED:
+        log.warning("webhook_token_reused", provider=provider)
+        return error_response(401, f"{provider} token already used for another request")
+    response = await enqueue(request, provider, body, forwarded, verdict.method)
+    if response.status != 200:
+        await release_token(pool, provider, verdict.token)
     return response

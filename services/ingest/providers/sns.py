@@ -138,12 +138,37 @@ class CertificateCache:
             return key
 
 
-async def verify_sns(
-    message: Mapping[str, Any], certs: SigningCertificates, topics: frozenset[str] | None
-) -> Verdict:
-    """A signed SNS envelope: trusted certificate URL, allowed topic, valid signature."""
-    if topics is not None and message.get("TopicArn") not in topics:
-        return refused("TopicArn not allowed by BOUNCEFLOW_SNS_TOPIC_ARNS")
+_TYPES = frozenset({"Notification", "SubscriptionConfirmation", "UnsubscribeConfirmation"})
+
+
+def envelope_problem(message: Mapping[str, Any]) -> str | None:
+    """Why `message` is not a well-typed signed SNS envelope, or None.
+
+    Everything authentication reads is checked here first, so a field of the wrong
+    type (a TopicArn that is an object, say) is a clear refusal, never a crash."""
+    kind = message.get("Type")
+    if not isinstance(kind, str) or kind not in _TYPES:
+        return "SNS Type is missing or unknown"
+    fields = _NOTIFICATION_FIELDS if kind == "Notification" else _CONFIRMATION_FIELDS
+    for name in (*fields, "Signature", "SigningCertURL"):
+        value = message.get(name)
+        if name == "SigningCertURL" and value is None:
+            value = message.get("SigningCertUrl")
+        if name == "Subject" and value is None:
+            continue
+        if not isinstance(value, str):
+            return f"SNS field {name} is missing or not a string"
+    if not isinstance(message.get("SignatureVersion"), str | int):
+        return "SNS SignatureVersion is missing or not a string"
+    return None
+
+
+async def verify_sns(message: Mapping[str, Any], certs: SigningCertificates) -> Verdict:
+    """A signed SNS envelope: well typed, trusted certificate URL, valid signature.
+
+    Which topics are accepted is the caller's decision (CONTRACT §2)."""
+    if problem := envelope_problem(message):
+        return refused(problem)
     url = message.get("SigningCertURL") or message.get("SigningCertUrl")
     if not certs.trusted(url):
         return refused("SigningCertURL does not match BOUNCEFLOW_SNS_URL_PATTERN")

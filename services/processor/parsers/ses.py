@@ -23,9 +23,9 @@ from services.processor.parsers._common import (
     sha256_hex,
     text,
 )
-from shared.classification import Verdict, classify, lookup
+from shared.classification import Verdict, classify, lookup, note_unrecognised
 from shared.models import CanonicalEvent, EventKind, Source
-from shared.raw import RawEvent
+from shared.raw import AuthMethod, RawEvent
 
 _SNS_CONFIRMATIONS: Final = frozenset({"SubscriptionConfirmation", "UnsubscribeConfirmation"})
 # SES category -> (object key, recipients key)
@@ -41,8 +41,11 @@ def parse(raw: RawEvent, keys: MetadataKeys = DEFAULT_KEYS) -> list[CanonicalEve
     doc = loads(raw.body, "ses: body")
     if not isinstance(doc, dict):
         raise ParseError("ses: body is not a JSON object")
+    # From a signed SNS envelope only the signed fields count (CONTRACT §3): top-level
+    # SES keys beside them were not signed and are never read.
+    signed = raw.auth == AuthMethod.SNS_SIGNATURE
     raw_delivery = raw.headers.get("x-amz-sns-rawdelivery", "").strip().lower() == "true"
-    if raw_delivery or "eventType" in doc or "notificationType" in doc:
+    if not signed and (raw_delivery or "eventType" in doc or "notificationType" in doc):
         sns_id = text(raw.headers.get("x-amz-sns-message-id"))
         return _ses_events(doc, sns_id, None, raw.body, raw, keys)
     if "Type" not in doc:
@@ -62,7 +65,9 @@ def parse(raw: RawEvent, keys: MetadataKeys = DEFAULT_KEYS) -> list[CanonicalEve
     ses_event = loads(message, "ses: SNS Message")
     if not isinstance(ses_event, dict):
         raise ParseError("ses: SNS Message is not a JSON object")
-    sns_id = text(doc.get("MessageId")) or text(raw.headers.get("x-amz-sns-message-id"))
+    sns_id = text(doc.get("MessageId"))
+    if not signed:
+        sns_id = sns_id or text(raw.headers.get("x-amz-sns-message-id"))
     return _ses_events(ses_event, sns_id, doc.get("Timestamp"), message.encode(), raw, keys)
 
 
@@ -74,18 +79,10 @@ def _ses_events(
     raw: RawEvent,
     keys: MetadataKeys,
 ) -> list[CanonicalEvent]:
-    etype = msg.get("eventType") or msg.get("notificationType")
-    if etype is None:
-        return []  # an SES message of no known schema (e.g. "{}"): nothing to apply
-    if not isinstance(etype, str):
-        raise ParseError(f"ses: eventType/notificationType is not a string: {etype!r}")
-    category = etype.lower()
-    obj_key, rcpt_key = _RECIPIENTS.get(category, ("", ""))
-    obj = msg.get(obj_key) if obj_key else None
-    if not isinstance(obj, dict):
-        if lookup(Source.SES, category).verdict is Verdict.IGNORED:
-            return []
-        raise ParseError(f"ses: {etype} event without a {obj_key!r} object")
+    found = _event_object(msg)
+    if found is None:
+        return []
+    etype, category, obj, rcpt_key = found
     qualifier = ""
     if category == "bounce":
         qualifier = f"{obj.get('bounceType') or ''}/{obj.get('bounceSubType') or ''}".lower()
@@ -132,6 +129,36 @@ def _ses_events(
                 )
             )
     return out
+
+
+def _event_object(msg: dict[str, Any]) -> tuple[str, str, dict[str, Any], str] | None:
+    """(type, category, its object, its recipients key), or None when nothing applies."""
+    etype = msg.get("eventType") or msg.get("notificationType")
+    if etype is None:
+        return None  # an SES message of no known schema (e.g. "{}"): nothing to apply
+    if not isinstance(etype, str):
+        raise ParseError(f"ses: eventType/notificationType is not a string: {etype!r}")
+    category = etype.lower()
+    obj_key, rcpt_key = _RECIPIENTS.get(category, ("", ""))
+    if not obj_key and _holds_recipients(msg):
+        # an undocumented type carrying a bounce/complaint/delivery object (moto sends
+        # such): not guessed at, but never dropped silently -- the processor dead-letters it
+        note_unrecognised(Source.SES, category, with_recipient=True)
+        return None
+    obj = msg.get(obj_key) if obj_key else None
+    if not isinstance(obj, dict):
+        if lookup(Source.SES, category).verdict is Verdict.IGNORED:
+            return None
+        raise ParseError(f"ses: {etype} event without a {obj_key!r} object")
+    return etype, category, obj, rcpt_key
+
+
+def _holds_recipients(msg: dict[str, Any]) -> bool:
+    for obj_key, rcpt_key in _RECIPIENTS.values():
+        obj = msg.get(obj_key)
+        if isinstance(obj, dict) and obj.get(rcpt_key):
+            return True
+    return False
 
 
 def _mail_meta(

@@ -31,6 +31,7 @@ from services.ingest.api.suppressions.models import (
     Suppression,
 )
 from shared import address
+from shared.csv_records import export_row
 from shared.models import Status
 from shared.notifications import iso
 
@@ -59,7 +60,7 @@ def _suppressed(row: asyncpg.Record) -> Suppressed:
 
 
 @routes.post("/api/v1/suppressions/check")
-@require_scope("subscribers")
+@require_scope("subscribers", read_only=True)
 @describe(
     Operation(
         "Check up to 10,000 addresses",
@@ -115,7 +116,14 @@ def _csv(rows: Sequence[asyncpg.Record]) -> bytes:
     for row in rows:
         when = row["suppressed_at"]
         writer.writerow(
-            [row["email"], row["status"], _suppressed(row).reason, iso(when) if when else ""]
+            export_row(
+                [
+                    row["email"],
+                    row["status"],
+                    _suppressed(row).reason or "",
+                    iso(when) if when else "",
+                ]
+            )
         )
     return out.getvalue().encode()
 
