@@ -8,7 +8,12 @@ import pytest
 from services.ingest.providers import mailjet
 from services.ingest.providers.base import AuthMethod
 from tests.provider_fixtures import fixture_names, fixture_request
-from tests.unit.auth_helpers_more import GOOD_BASIC, basic_header, request, settings
+from tests.unit.ingest.providers.auth_helpers_more import (
+    GOOD_BASIC,
+    basic_header,
+    request,
+    settings,
+)
 
 BODY, _ = fixture_request("mailjet", "mjdocs-bounce-hard-user-unknown")
 

@@ -10,7 +10,7 @@ import pytest
 from services.ingest.providers import unisender_go
 from services.ingest.providers.base import AuthMethod
 from tests.provider_fixtures import fixture_names
-from tests.unit.batch2_auth import fixture, make_settings, request, signing_key
+from tests.unit.ingest.providers.batch2_auth import fixture, make_settings, request, signing_key
 
 REAL = "anymail-actual-signed-batch-clicked"  # a real post, signed by Unisender itself
 NAMES = fixture_names("unisender_go")

@@ -11,7 +11,7 @@ from standardwebhooks import Webhook
 from services.ingest.providers import resend
 from services.ingest.providers.base import AuthMethod
 from tests.provider_fixtures import fixture_names
-from tests.unit.batch2_auth import fixture, make_settings, request, signing_key
+from tests.unit.ingest.providers.batch2_auth import fixture, make_settings, request, signing_key
 
 SECRET = signing_key("resend", "rsdocs-delivered")
 OTHER = "whsec_" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo="  # base64 of A..Z

@@ -11,7 +11,12 @@ from services.ingest.providers import postmark
 from services.ingest.providers.base import AuthMethod
 from shared.settings import Settings
 from tests.provider_fixtures import fixture_names, fixture_request
-from tests.unit.auth_helpers_more import GOOD_BASIC, basic_header, request, settings
+from tests.unit.ingest.providers.auth_helpers_more import (
+    GOOD_BASIC,
+    basic_header,
+    request,
+    settings,
+)
 
 TOKEN = "pm-token-0123456789abcdef"
 BODY, _ = fixture_request("postmark", "anymail-bounce-hardbounce-550-5.1.1")

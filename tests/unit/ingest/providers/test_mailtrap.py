@@ -9,7 +9,7 @@ import pytest
 from services.ingest.providers import mailtrap
 from services.ingest.providers.base import AuthMethod
 from tests.provider_fixtures import fixture_names
-from tests.unit.batch2_auth import fixture, make_settings, signing_key
+from tests.unit.ingest.providers.batch2_auth import fixture, make_settings, signing_key
 
 CONF = make_settings(
     mailtrap_signing_secret=signing_key("mailtrap", "mtsdk-signed-delivery-bare-event")

@@ -9,7 +9,7 @@ import pytest
 from services.ingest.providers import brevo
 from services.ingest.providers.base import AuthMethod
 from tests.provider_fixtures import fixture_names, fixture_request
-from tests.unit.auth_helpers_more import GOOD_BASIC, request, settings
+from tests.unit.ingest.providers.auth_helpers_more import GOOD_BASIC, request, settings
 
 TOKEN = "brevo-token-0123456789abcdef"
 BODY, _ = fixture_request("brevo", "anymail-hard-bounce-550-5.5.0-mailbox-unavailable")

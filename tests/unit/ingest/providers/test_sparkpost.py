@@ -9,7 +9,12 @@ import pytest
 from services.ingest.providers import sparkpost
 from services.ingest.providers.base import AuthMethod
 from tests.provider_fixtures import fixture_names, fixture_request
-from tests.unit.auth_helpers_more import GOOD_BASIC, basic_header, request, settings
+from tests.unit.ingest.providers.auth_helpers_more import (
+    GOOD_BASIC,
+    basic_header,
+    request,
+    settings,
+)
 
 SP_BASIC = "sparkpost:another-long-password-42"
 BODY, _ = fixture_request("sparkpost", "anymail-bounce-class-10-550-user-unknown")

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from services.ingest.providers import postal
 from services.ingest.providers.base import AuthMethod
 from tests.provider_fixtures import fixture_json, fixture_names
-from tests.unit.batch2_auth import fixture, make_settings, signing_key
+from tests.unit.ingest.providers.batch2_auth import fixture, make_settings, signing_key
 
 B64_DER = signing_key("postal", "postaldocs-message-sent")
 CONF = make_settings(postal_public_key=B64_DER)

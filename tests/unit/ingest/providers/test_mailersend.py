@@ -11,7 +11,7 @@ import pytest
 from services.ingest.providers import mailersend
 from services.ingest.providers.base import AuthMethod
 from tests.provider_fixtures import fixture_names
-from tests.unit.batch2_auth import fixture, make_settings, signing_key
+from tests.unit.ingest.providers.batch2_auth import fixture, make_settings, signing_key
 
 SECRET = signing_key("mailersend", "mssdk-signed-activity-sent")
 CONF = make_settings(mailersend_signing_secret=SECRET)

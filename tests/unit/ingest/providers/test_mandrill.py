@@ -14,7 +14,7 @@ import pytest
 from services.ingest.providers import mandrill
 from services.ingest.providers.base import AuthMethod, WebhookRequest
 from tests.provider_fixtures import fixture_json, fixture_names, fixture_request
-from tests.unit.auth_helpers_more import GOOD_BASIC, request, settings
+from tests.unit.ingest.providers.auth_helpers_more import GOOD_BASIC, request, settings
 
 ANYMAIL_URL = "http://username:password@testserver/anymail/mandrill/"
 ANYMAIL_KEY = "TEST_WEBHOOK_KEY"
