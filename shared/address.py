@@ -38,9 +38,7 @@ _ANGLE = re.compile(r"<([^<>]*)>\s*$")
 def normalise(value: str) -> str | None:
     """The address in its stored form, or None when `value` is not an address."""
     addr = value.strip(ASCII_WHITESPACE)
-    if "<" in addr:
-        if (m := _ANGLE.search(addr)) is None:
-            return None
+    if (m := _ANGLE.search(addr)) is not None:  # "Name <addr>"; a lone "<" is just a character
         addr = m[1].strip(ASCII_WHITESPACE)
     addr = unicodedata.normalize("NFC", addr).lower()
     local, at, domain = addr.rpartition("@")

@@ -34,6 +34,7 @@ def test_importer_cases(value: str, expected: str | None) -> None:
         ('"Doe, Jane" <jane@example.com> ', "jane@example.com"),
         ("<a@b.c>", "a@b.c"),
         ("Jane <a@b.c", None),
+        ("<a@b.c", "<a@b.c"),  # no closing bracket: no display name either
         ("Jane <sp ace@b.c>", None),
         ("a@b\x00.c", None),
         ("jane@bücher.example", "jane@xn--bcher-kva.example"),

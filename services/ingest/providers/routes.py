@@ -28,8 +28,11 @@ routes = web.RouteTableDef()
 
 def _webhook_request(request: web.Request, body: bytes) -> WebhookRequest:
     settings = request.app[state.SETTINGS]
+    # the URL the provider posted to, as it sees it (behind a proxy: BOUNCEFLOW_PUBLIC_URL)
+    base = settings.public_url
+    url = base.rstrip("/") + request.rel_url.path_qs if base else str(request.url)
     return WebhookRequest(
-        url=str(request.url),
+        url=url,
         headers=request.headers,
         content_type=request.content_type,
         body=body,
