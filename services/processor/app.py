@@ -12,6 +12,7 @@ from aio_pika.abc import AbstractChannel, AbstractRobustConnection
 from services.processor.parsers import MetadataKeys
 from shared.broker import Declared, Topology, connect, declare
 from shared.db import create_pool
+from shared.db_health import DatabaseHealth
 from shared.settings import Settings
 
 
@@ -23,6 +24,7 @@ class Resources:
     channel: AbstractChannel
     broker: Declared
     metadata_keys: MetadataKeys
+    db: DatabaseHealth
 
 
 @contextlib.asynccontextmanager
@@ -41,7 +43,11 @@ async def resources(settings: Settings) -> AsyncIterator[Resources]:
             )
             declared = await declare(channel, topology)
             keys = MetadataKeys.from_csv(settings.campaign_keys, settings.subscriber_name_keys)
-            yield Resources(settings, pool, connection, channel, declared, keys)
+            health = DatabaseHealth(settings.database_url, pool, settings.db_probe_max_delay)
+            try:
+                yield Resources(settings, pool, connection, channel, declared, keys, health)
+            finally:
+                health.close()
         finally:
             await connection.close()
     finally:
