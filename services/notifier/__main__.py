@@ -30,12 +30,20 @@ async def serve(
     and the leases of any still unfinished are released, so the whole shutdown
     fits in the 10 s a SIGTERM allows. If either loop crashes, the other is
     stopped the same way and the error is raised. `dns` replaces the resolver
-    (tests); /metrics is served on BOUNCEFLOW_NOTIFIER_METRICS_PORT unless 0.
+    (tests); /metrics, /healthz and /readyz (red while the database is away) are
+    served on BOUNCEFLOW_NOTIFIER_METRICS_PORT unless 0. While the database is away
+    nothing is claimed or relayed; both loops resume when it answers again.
     """
     metrics_port = settings.notifier_metrics_port
     async with (
         resources(settings, dns) as res,
-        serving(res.metrics, res.pool, settings.http_host, metrics_port),
+        serving(
+            res.metrics,
+            res.pool,
+            settings.http_host,
+            metrics_port,
+            checks=lambda: {"database": res.db.available},
+        ),
     ):
         dispatcher = Dispatcher(res)
         relay = Relay(res, on_queued=dispatcher.wake.set)

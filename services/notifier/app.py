@@ -15,6 +15,7 @@ from services.notifier.guard import PublicOnlyResolver
 from services.notifier.metrics import NotifierMetrics
 from services.notifier.signing import USER_AGENT
 from shared.db import create_pool
+from shared.db_health import DatabaseHealth
 from shared.settings import Settings
 
 # Seconds allowed to open a TCP (and TLS) connection to an endpoint.
@@ -27,6 +28,7 @@ class Resources:
     pool: asyncpg.Pool
     session: aiohttp.ClientSession
     metrics: NotifierMetrics
+    db: DatabaseHealth
 
 
 def client_session(
@@ -69,7 +71,11 @@ async def resources(
     try:
         session = client_session(settings, dns)
         try:
-            yield Resources(settings, pool, session, NotifierMetrics.create())
+            health = DatabaseHealth(settings.database_url, pool, settings.db_probe_max_delay)
+            try:
+                yield Resources(settings, pool, session, NotifierMetrics.create(), health)
+            finally:
+                health.close()
         finally:
             await session.close()
     finally:
