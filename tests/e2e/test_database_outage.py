@@ -62,6 +62,14 @@ def _pg(action: str) -> None:
     subprocess.run([*CLUSTER, action], check=True, timeout=90, capture_output=True)
 
 
+def _ensure_started() -> None:
+    """Start the cluster unless it runs (`status` exits 0 only when it does)."""
+    assert CLUSTER is not None
+    running = subprocess.run([*CLUSTER, "status"], check=False, timeout=30, capture_output=True)
+    if running.returncode != 0:
+        _pg("start")
+
+
 @contextlib.asynccontextmanager
 async def postgres_stopped(pool: asyncpg.Pool) -> AsyncIterator[None]:
     """Postgres stopped (fast: sessions terminated) inside; always started again after."""
@@ -69,7 +77,7 @@ async def postgres_stopped(pool: asyncpg.Pool) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        await asyncio.to_thread(_pg, "start")
+        await asyncio.to_thread(_ensure_started)
         await pool.expire_connections()  # the test's own pool: its connections died
 
 
@@ -78,7 +86,7 @@ async def restart_postgres(pool: asyncpg.Pool) -> None:
         await asyncio.to_thread(_pg, "restart")
     finally:
         # never leave it stopped, whatever restart did
-        await asyncio.to_thread(_pg, "start")
+        await asyncio.to_thread(_ensure_started)
         await pool.expire_connections()
 
 
