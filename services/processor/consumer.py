@@ -44,7 +44,8 @@ class BatchConsumer:
         return {
             "consumer": self._tag is not None,
             "database": self._res.db.available,
-            "broker": not self._res.connection.is_closed and not self._res.channel.is_closed,
+            # a robust connection clears `connected` while it reconnects after a broker restart
+            "broker": self._res.connection.connected.is_set() and not self._res.channel.is_closed,
         }
 
     async def _consume(self) -> None:
