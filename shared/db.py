@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import Any, TypeAlias
 
 import asyncpg
 import orjson
+import structlog
 from asyncpg.pool import PoolConnectionProxy
+
+from shared.db_errors import is_unavailable
+
+log = structlog.get_logger(__name__)
 
 # What `pool.acquire()` yields and what `asyncpg.connect()` returns: both work everywhere.
 Conn: TypeAlias = "asyncpg.Connection[Any] | PoolConnectionProxy[Any]"
@@ -36,3 +43,31 @@ async def create_pool(dsn: str, size: int = 10) -> asyncpg.Pool:
     )
     assert pool is not None
     return pool
+
+
+class StoppedWaiting(Exception):
+    """Stop was requested while waiting for the database to come up."""
+
+
+async def create_pool_waiting(
+    dsn: str, size: int, stop: asyncio.Event | None = None, max_delay: float = 5.0
+) -> asyncpg.Pool:
+    """`create_pool`, waiting while the database is away (backoff from 0.1 s up to
+    `max_delay` s) instead of failing: a service started during an outage waits for it.
+    Raises StoppedWaiting when `stop` is set first; any other error at once."""
+    delay = 0.1
+    while True:
+        try:
+            return await create_pool(dsn, size)
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            log.warning("database_unavailable_at_start", error=repr(exc)[:300], retry_in=delay)
+        if stop is not None and stop.is_set():
+            raise StoppedWaiting
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(delay):
+                await (stop or asyncio.Event()).wait()
+        if stop is not None and stop.is_set():
+            raise StoppedWaiting
+        delay = min(max_delay, delay * 2)

@@ -13,6 +13,7 @@ from services.notifier.dispatcher import Dispatcher
 from services.notifier.metrics import serving
 from services.notifier.relay import Relay
 from services.runtime import new_event_loop
+from shared.db import StoppedWaiting
 from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -24,6 +25,14 @@ SHUTDOWN_TIMEOUT = 9.0
 async def serve(
     settings: Settings, stop: asyncio.Event, *, dns: AbstractResolver | None = None
 ) -> None:
+    """Run the notifier (`_serve`); stopped while waiting for the database at start, exit."""
+    try:
+        await _serve(settings, stop, dns)
+    except StoppedWaiting:
+        log.info("notifier_stopped", reason="stopped while waiting for the database")
+
+
+async def _serve(settings: Settings, stop: asyncio.Event, dns: AbstractResolver | None) -> None:
     """Relay and deliver until `stop` is set, then shut down cleanly.
 
     On stop nothing new is claimed; in-flight requests get up to 8 s to finish
@@ -36,7 +45,7 @@ async def serve(
     """
     metrics_port = settings.notifier_metrics_port
     async with (
-        resources(settings, dns) as res,
+        resources(settings, dns, stop) as res,
         serving(
             res.metrics,
             res.pool,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from aio_pika.abc import AbstractChannel, AbstractRobustConnection
 
 from services.processor.parsers import MetadataKeys
 from shared.broker import Declared, Topology, connect, declare
-from shared.db import create_pool
+from shared.db import create_pool_waiting
 from shared.db_health import DatabaseHealth
 from shared.settings import Settings
 
@@ -28,9 +29,14 @@ class Resources:
 
 
 @contextlib.asynccontextmanager
-async def resources(settings: Settings) -> AsyncIterator[Resources]:
-    """Open everything the processor needs; close it all on exit."""
-    pool = await create_pool(settings.database_url, settings.db_pool_size)
+async def resources(
+    settings: Settings, stop: asyncio.Event | None = None
+) -> AsyncIterator[Resources]:
+    """Open everything the processor needs (waiting for a database that is away; raises
+    shared.db.StoppedWaiting when `stop` is set meanwhile); close it all on exit."""
+    pool = await create_pool_waiting(
+        settings.database_url, settings.db_pool_size, stop, settings.db_probe_max_delay
+    )
     try:
         connection = await connect(settings.amqp_url)
         try:
