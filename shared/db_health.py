@@ -79,6 +79,20 @@ class DatabaseHealth:
         """Return once an outage is seen (at once during one)."""
         await self._down.wait()
 
+    async def check(self) -> bool:
+        """Readiness: the database serves now. While it is thought up, one `SELECT 1` on the
+        pool confirms it (an idle service notices an outage here too)."""
+        if not self.available or self._pool is None:
+            return self.available
+        try:
+            async with asyncio.timeout(PROBE_TIMEOUT):
+                await self._pool.fetchval("SELECT 1")
+        except Exception as exc:  # any failure means "not ready"
+            if is_unavailable(exc):
+                self.down(exc)
+            return False
+        return True
+
     async def probe(self) -> bool:
         """One try: a fresh connection answers `SELECT 1` within PROBE_TIMEOUT."""
         try:

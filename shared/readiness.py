@@ -9,14 +9,14 @@ check's state (readiness: do not count on me now), in the ingest's shape:
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 
 import structlog
 from aiohttp import web
 
 log = structlog.get_logger(__name__)
 
-Checks = Callable[[], Mapping[str, bool]]
+Checks = Callable[[], Awaitable[Mapping[str, bool]]]
 
 
 def add_health_routes(app: web.Application, checks: Checks) -> None:
@@ -26,7 +26,7 @@ def add_health_routes(app: web.Application, checks: Checks) -> None:
         return web.json_response({"status": "ok"})
 
     async def readyz(_request: web.Request) -> web.Response:
-        states = {name: "ok" if ok else "unavailable" for name, ok in checks().items()}
+        states = {name: "ok" if ok else "unavailable" for name, ok in (await checks()).items()}
         ready = all(state == "ok" for state in states.values())
         return web.json_response(
             {"status": "ok" if ready else "unavailable", "checks": states},

@@ -44,6 +44,10 @@ async def _serve(settings: Settings, stop: asyncio.Event, dns: AbstractResolver 
     nothing is claimed or relayed; both loops resume when it answers again.
     """
     metrics_port = settings.notifier_metrics_port
+
+    async def ready() -> dict[str, bool]:
+        return {"database": await res.db.check()}
+
     async with (
         resources(settings, dns, stop) as res,
         serving(
@@ -51,7 +55,7 @@ async def _serve(settings: Settings, stop: asyncio.Event, dns: AbstractResolver 
             res.pool,
             settings.http_host,
             metrics_port,
-            checks=lambda: {"database": res.db.available},
+            checks=ready,
         ),
     ):
         dispatcher = Dispatcher(res)

@@ -39,11 +39,11 @@ class BatchConsumer:
         self._stopping = False
         self.applied = 0
 
-    def checks(self) -> dict[str, bool]:
+    async def checks(self) -> dict[str, bool]:
         """Readiness: consuming, the database serving, the broker connection open."""
         return {
             "consumer": self._tag is not None,
-            "database": self._res.db.available,
+            "database": await self._res.db.check(),
             # a robust connection clears `connected` while it reconnects after a broker restart
             "broker": self._res.connection.connected.is_set() and not self._res.channel.is_closed,
         }
