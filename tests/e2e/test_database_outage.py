@@ -277,6 +277,13 @@ async def test_postgres_stopped_longer_than_delivery_limit_times_backoff(
                 body = await resp.json()
                 assert body["success"] is False
                 assert body["error"]["code"] == "unavailable"
+            async with stack.http.get(
+                f"{stack.base_url}/v3/example.com/bounces",
+                headers={"Authorization": basic_auth("api", stack.api_key)},
+            ) as resp:  # the Mailgun-compatible API too, in Mailgun's error shape
+                assert resp.status == 503
+                assert resp.headers["Retry-After"].isdigit()
+                assert "message" in await resp.json()
             accepted_when_down = len(load.accepted)
 
             async def ingest_still_accepts() -> bool:
