@@ -43,6 +43,9 @@ _BAD_DATA = (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError)
 _TRANSIENT = DATABASE_ERRORS
 # Seconds between tries of a batch whose database work failed transiently (~1 min total).
 _BACKOFF = (0.05, 0.25, 1.0, 2.0, 4.0, 8.0, 15.0, 15.0, 15.0)
+# Tries of a batch failing as "unavailable" although the database answered the probe in
+# between: past these it is retried like any transient error (a bug must not loop forever).
+_UNAVAILABLE_TRIES = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +73,7 @@ async def _apply(res: Resources, records: Sequence[EventRecord]) -> ApplyResult:
     """Apply in one transaction. While the database is away, wait for it (without limit);
     retry other transient failures with backoff; bad data raises at once."""
     backoff = iter(_BACKOFF)
+    unavailable = 0
     while True:
         if not await res.db.wait_until_up():
             raise Stopping
@@ -79,7 +83,8 @@ async def _apply(res: Resources, records: Sequence[EventRecord]) -> ApplyResult:
         except _BAD_DATA:
             raise
         except _TRANSIENT as exc:
-            if is_unavailable(exc):
+            if is_unavailable(exc) and unavailable < _UNAVAILABLE_TRIES:
+                unavailable += 1
                 res.db.down(exc)  # pauses the consumer; we wait above, messages unacked
                 continue
             delay = next(backoff, None)

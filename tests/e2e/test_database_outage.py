@@ -19,13 +19,14 @@ import shutil
 import subprocess
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import asyncpg
 import pytest
 
-from demo.processes import basic_auth, free_port
+from demo.processes import Service, basic_auth, free_port
 from shared.broker import Topology
 from shared.settings import Settings
 from tests.e2e.conftest import BASIC, Stack
@@ -248,10 +249,26 @@ async def test_postgres_restarted_under_load_three_times(
 
 @pytest.mark.timeout(240)
 async def test_postgres_stopped_longer_than_delivery_limit_times_backoff(
-    stack: Stack, base_settings: Settings, db: asyncpg.Pool, ports: dict[str, int]
+    stack: Stack,
+    base_settings: Settings,
+    db: asyncpg.Pool,
+    ports: dict[str, int],
+    tmp_path: Path,
 ) -> None:
     await all_ready(stack, ports)
     url = base_settings.database_url
+    # a second replica, to be stopped (SIGTERM) during the outage
+    replica = Service(
+        "processor",
+        {**stack.env, "BOUNCEFLOW_PROCESSOR_HEALTH_PORT": "0"},
+        tmp_path / "processor-2.log",
+    )
+    replica.start()
+
+    async def replica_consuming() -> bool:
+        return "processor_consuming" in replica.log_path.read_text()
+
+    await wait_for(replica_consuming, timeout=30, interval=0.1, what="second processor consuming")
     load = Load(stack, "outage")
     load.start()
     started = time.monotonic()
@@ -290,6 +307,13 @@ async def test_postgres_stopped_longer_than_delivery_limit_times_backoff(
                 return len(load.accepted) > accepted_when_down + 50
 
             await wait_for(ingest_still_accepts, timeout=15, what="ingest accepting meanwhile")
+            # a replica stopped while the database is away exits cleanly within 10 s
+            # (CONTRACT §1), returning what it held
+            assert replica.proc is not None
+            assert replica.proc.poll() is None, replica.log_path.read_text()[-3000:]
+            sent = time.monotonic()
+            assert await asyncio.to_thread(replica.stop, 10) == 0, replica.log_path.read_text()
+            assert time.monotonic() - sent < 10
             # hold the outage for OUTAGE seconds (a duration under test, not a synchronisation)
             while time.monotonic() - down_at < OUTAGE:
                 assert_alive(stack)
@@ -299,6 +323,7 @@ async def test_postgres_stopped_longer_than_delivery_limit_times_backoff(
         await all_ready(stack, ports)
     finally:
         accepted = await load.stop()
+        replica.stop()
     await assert_applied_once(stack, base_settings, accepted, "outage")
     assert_alive(stack)
     log = stack.services["processor"].log_path.read_text()
