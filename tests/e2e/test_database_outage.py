@@ -285,6 +285,15 @@ async def test_postgres_stopped_longer_than_delivery_limit_times_backoff(
                 return set((await readiness(stack, ports)).values()) == {503}
 
             await wait_for(all_red, timeout=15, interval=0.1, what="every /readyz red")
+            health = f"http://127.0.0.1:{ports['processor']}"
+            async with stack.http.get(f"{health}/readyz") as resp:
+                checks = (await resp.json())["checks"]
+            # the processor stopped consuming: it holds what it has, takes nothing new
+            assert checks["consumer"] == "unavailable"
+            assert checks["database"] == "unavailable"
+            assert checks["broker"] == "ok"
+            async with stack.http.get(f"{health}/healthz") as resp:
+                assert resp.status == 200  # alive: an outage is waited out, not restarted
             async with stack.http.get(
                 f"{stack.base_url}/api/v1/subscribers/u1@outage.test",
                 headers=stack.api_headers(),
