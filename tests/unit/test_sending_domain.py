@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 import orjson
 import pytest
@@ -217,3 +218,18 @@ def test_dsn_report_to_then_original_metadata() -> None:
     no_to = no_return_path.replace(b"To: bounces@report-to.example\n", b"")
     (e,) = parse(RawEvent("e", "dsn", no_to, RECEIVED_AT, {}))
     assert e.sending_domain == "meta.example"
+
+
+def test_mailgun_legacy_domain_then_message_headers_from() -> None:
+    raw, _ = load_fixture("mailgun", "anymail-legacy-bounced-550-invalid-mailbox")
+    fields = {"event": "bounced", "recipient": "a@example.com", "code": "550", "token": "t"}
+    headers = orjson.dumps([["From", "News <news@headers.example>"], ["Subject", "x"]]).decode()
+
+    def domain(form: dict[str, str]) -> str | None:
+        body = urlencode(form).encode()
+        (e,) = parse(RawEvent("e", "mailgun", body, RECEIVED_AT, raw.headers))
+        return e.sending_domain
+
+    assert domain(fields) is None
+    assert domain({**fields, "message-headers": headers}) == "headers.example"
+    assert domain({**fields, "message-headers": headers, "domain": "mg.example"}) == "mg.example"

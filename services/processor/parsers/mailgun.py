@@ -181,7 +181,6 @@ def _legacy(
             # `domain` is Mailgun's own field, and also the default metadata key
             sending_domain=first_domain(
                 first.get("domain"),
-                first.get("sender"),
                 _legacy_header(first, "from"),
                 pick(first, keys.sending_domain),
             ),
