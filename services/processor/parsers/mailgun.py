@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from email import policy
 from email.parser import BytesParser
-from typing import Final
+from typing import Any, Final
 from urllib.parse import parse_qsl
 
 import orjson
@@ -95,12 +95,6 @@ def _json(raw: RawEvent, keys: MetadataKeys) -> list[CanonicalEvent]:
     if not isinstance(variables, dict):
         variables = {}
     campaign = pick(variables, keys.campaign) or first_text(data.get("tags"))
-    domain = first_domain(
-        dict_or_empty(data.get("domain")).get("name"),
-        dict_or_empty(data.get("envelope")).get("sender"),
-        headers.get("from") if isinstance(headers, dict) else None,
-        pick(variables, keys.sending_domain),
-    )
     return [
         event(
             source=Source.MAILGUN,
@@ -113,9 +107,22 @@ def _json(raw: RawEvent, keys: MetadataKeys) -> list[CanonicalEvent]:
             ),
             campaign_name=campaign,
             subscriber_name=pick(variables, keys.subscriber_name),
-            sending_domain=domain,
+            sending_domain=_json_domain(data, headers, variables, keys),
         )
     ]
+
+
+def _json_domain(
+    data: dict[str, Any], headers: object, variables: dict[str, Any], keys: MetadataKeys
+) -> str | None:
+    """`domain.name` (Mailgun's sending domain), `envelope.sender`, the From header, and
+    last a user-variable named by `keys.sending_domain`."""
+    return first_domain(
+        dict_or_empty(data.get("domain")).get("name"),
+        dict_or_empty(data.get("envelope")).get("sender"),
+        headers.get("from") if isinstance(headers, dict) else None,
+        pick(variables, keys.sending_domain),
+    )
 
 
 # -- legacy form webhooks --------------------------------------------------------
