@@ -9,6 +9,8 @@ from urllib.parse import urlencode
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from services.processor.parsers import DEFAULT_KEYS, MetadataKeys, parse
 from services.processor.parsers._common import domain_of, first_domain
@@ -233,3 +235,14 @@ def test_mailgun_legacy_domain_then_message_headers_from() -> None:
     assert domain(fields) is None
     assert domain({**fields, "message-headers": headers}) == "headers.example"
     assert domain({**fields, "message-headers": headers, "domain": "mg.example"}) == "mg.example"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(), st.emails().map(lambda a: f"Name <{a}>")))
+def test_domain_of_never_raises_and_gives_a_plain_domain(value: str) -> None:
+    got = domain_of(value)
+    if got is not None:
+        assert got == got.lower()
+        assert got.isascii()
+        assert len(got) <= 253
+        assert domain_of(got) == got  # idempotent
