@@ -48,7 +48,9 @@ async def resources(
                 settings.amqp_prefix, settings.raw_queue_max_length, settings.delivery_limit
             )
             declared = await declare(channel, topology)
-            keys = MetadataKeys.from_csv(settings.campaign_keys, settings.subscriber_name_keys)
+            keys = MetadataKeys.from_csv(
+                settings.campaign_keys, settings.subscriber_name_keys, settings.sending_domain_keys
+            )
             health = DatabaseHealth(settings.database_url, pool, settings.db_probe_max_delay)
             try:
                 yield Resources(settings, pool, connection, channel, declared, keys, health)
