@@ -29,11 +29,12 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     )
 
 
-async def create_pool(dsn: str, size: int = 10) -> asyncpg.Pool:
-    """A pool whose connections decode jsonb; callers close it."""
+async def create_pool(dsn: str, size: int = 10, min_size: int = 1) -> asyncpg.Pool:
+    """A pool whose connections decode jsonb; callers close it. With `min_size=0` it
+    connects on first use only (nothing is checked at creation)."""
     pool = await asyncpg.create_pool(
         dsn,
-        min_size=1,
+        min_size=min_size,
         max_size=size,
         init=_init_connection,
         command_timeout=60,
@@ -71,3 +72,16 @@ async def create_pool_waiting(
         if stop is not None and stop.is_set():
             raise StoppedWaiting
         delay = min(max_delay, delay * 2)
+
+
+async def create_pool_even_if_away(dsn: str, size: int) -> asyncpg.Pool:
+    """`create_pool`; while the database is away, a pool that connects on first use instead,
+    so a service with work that needs no database (ingest's webhooks) starts anyway. Any
+    other error (a wrong password, no such database) raises at once."""
+    try:
+        return await create_pool(dsn, size)
+    except Exception as exc:
+        if not is_unavailable(exc):
+            raise
+        log.warning("database_unavailable_at_start", error=repr(exc)[:300])
+        return await create_pool(dsn, size, min_size=0)
