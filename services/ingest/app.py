@@ -17,7 +17,7 @@ from services.ingest.providers import routes as provider_routes
 from services.ingest.providers.publisher import Publisher
 from services.ingest.providers.sns import CertificateCache
 from shared.broker import Topology
-from shared.db import create_pool
+from shared.db import create_pool_even_if_away
 from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -25,7 +25,8 @@ log = structlog.get_logger(__name__)
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
     settings = app[state.SETTINGS]
-    app[state.POOL] = await create_pool(settings.database_url, settings.db_pool_size)
+    # started while the database is away: webhooks are accepted, the API answers 503
+    app[state.POOL] = await create_pool_even_if_away(settings.database_url, settings.db_pool_size)
     yield
     await app[state.POOL].close()
 

@@ -18,7 +18,8 @@ from services.notifier.leases import LeaseBook
 from services.notifier.recorder import Recorder
 from services.notifier.resources import Resources
 from services.notifier.wakeup import sleep_until_set
-from shared.db import DB_ERRORS
+from shared.db_errors import DATABASE_ERRORS as DB_ERRORS
+from shared.db_errors import is_unavailable
 from shared.deliveries import claims
 from shared.deliveries.claims import Claim
 from shared.deliveries.outcomes import Kind, Outcome, decide
@@ -64,6 +65,7 @@ class Dispatcher:
     def stop(self) -> None:
         """Stop claiming; `run` returns once in-flight work is settled."""
         self._stopping = True
+        self._res.db.close()  # a wait for the database ends
         self.wake.set()
 
     async def run(self) -> None:
@@ -72,6 +74,9 @@ class Dispatcher:
         recorder = asyncio.create_task(self._recorder.run(), name="notifier-recorder")
         try:
             while not self._stopping:
+                # while the database is away nothing is claimed; one prober watches for it
+                if not await self._res.db.wait_until_up():
+                    break
                 # cleared before claiming: a wake-up during the round triggers another round
                 self.wake.clear()
                 pause = await self._fill()
@@ -106,6 +111,8 @@ class Dispatcher:
                 due_in = await claims.seconds_until_next_due(conn, self._per_endpoint)
         except DB_ERRORS as exc:
             log.warning("delivery_claim_failed", error=str(exc))
+            if is_unavailable(exc):
+                self._res.db.down(exc)
             return poll
         if due_in is None:
             return poll

@@ -16,7 +16,7 @@ import asyncpg
 import structlog
 
 from services.notifier.wakeup import sleep_until_set
-from shared.db import DB_ERRORS
+from shared.db_errors import DATABASE_ERRORS as DB_ERRORS
 from shared.deliveries import claims
 
 log = structlog.get_logger(__name__)

@@ -19,8 +19,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, G
 from prometheus_client.exposition import generate_latest
 
 from services.notifier import db
-from shared.db import DB_ERRORS
+from shared.db_errors import DATABASE_ERRORS as DB_ERRORS
 from shared.deliveries.outcomes import Kind
+from shared.readiness import Checks, add_health_routes
 
 log = structlog.get_logger(__name__)
 
@@ -94,8 +95,10 @@ class NotifierMetrics:
         self.disabled_endpoints.set(found.disabled)
 
 
-def metrics_app(metrics: NotifierMetrics, pool: asyncpg.Pool) -> web.Application:
-    """GET /metrics in Prometheus text format."""
+def metrics_app(
+    metrics: NotifierMetrics, pool: asyncpg.Pool, checks: Checks | None = None
+) -> web.Application:
+    """GET /metrics in Prometheus text format; /healthz and /readyz when `checks` is given."""
 
     async def scrape(_request: web.Request) -> web.Response:
         await metrics.refresh(pool)
@@ -105,18 +108,25 @@ def metrics_app(metrics: NotifierMetrics, pool: asyncpg.Pool) -> web.Application
 
     app = web.Application()
     app.router.add_get("/metrics", scrape)
+    if checks is not None:
+        add_health_routes(app, checks)
     return app
 
 
 @contextlib.asynccontextmanager
 async def serving(
-    metrics: NotifierMetrics, pool: asyncpg.Pool, host: str, port: int
+    metrics: NotifierMetrics,
+    pool: asyncpg.Pool,
+    host: str,
+    port: int,
+    checks: Checks | None = None,
 ) -> AsyncIterator[int | None]:
-    """Serve /metrics on host:port while inside; yields the bound port (None when off)."""
+    """Serve /metrics (and /healthz, /readyz given `checks`) on host:port while inside;
+    yields the bound port (None when off)."""
     if port == 0:
         yield None
         return
-    runner = web.AppRunner(metrics_app(metrics, pool), access_log=None, shutdown_timeout=1)
+    runner = web.AppRunner(metrics_app(metrics, pool, checks), access_log=None, shutdown_timeout=1)
     await runner.setup()
     try:
         site = web.TCPSite(runner, host, port)

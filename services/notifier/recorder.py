@@ -17,7 +17,7 @@ import structlog
 
 from services.notifier.leases import LeaseBook
 from services.notifier.metrics import NotifierMetrics
-from shared.db import DB_ERRORS
+from shared.db_errors import DATABASE_ERRORS as DB_ERRORS
 from shared.deliveries import records
 from shared.deliveries.records import Attempted, Recorded
 

@@ -19,7 +19,8 @@ import structlog
 
 from services.notifier.resources import Resources
 from services.notifier.wakeup import sleep_until_set
-from shared import db as shared_db
+from shared.db_errors import DATABASE_ERRORS as DB_ERRORS
+from shared.db_errors import is_unavailable
 from shared.deliveries import records
 from shared.outbox import OUTBOX_CHANNEL
 
@@ -29,8 +30,6 @@ log = structlog.get_logger(__name__)
 BATCH = 500
 # Seconds allowed to open / close the listening connection.
 LISTEN_CONNECT_TIMEOUT = 5.0
-
-DB_ERRORS = (*shared_db.DB_ERRORS, TimeoutError)  # LISTEN setup has its own timeout
 
 
 class Relay:
@@ -46,12 +45,16 @@ class Relay:
     def stop(self) -> None:
         """Stop after the current batch."""
         self._stopping = True
+        self._res.db.close()  # a wait for the database ends
         self.wake.set()
 
     async def run(self) -> None:
         """Relay on every notification or poll tick until stopped."""
         try:
             while not self._stopping:
+                # while the database is away nothing is relayed; one prober watches for it
+                if not await self._res.db.wait_until_up():
+                    break
                 await self._ensure_listening()
                 # cleared before relaying: a NOTIFY during the batch triggers another pass
                 self.wake.clear()
@@ -69,6 +72,8 @@ class Relay:
                     relayed, queued = await records.relay_batch(conn, BATCH)
             except DB_ERRORS as exc:
                 log.warning("outbox_relay_failed", error=str(exc))
+                if is_unavailable(exc):
+                    self._res.db.down(exc)
                 break
             total += relayed
             if queued:

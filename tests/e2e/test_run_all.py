@@ -17,7 +17,7 @@ from tests.provider_fixtures import fixture_request
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "w" * 16  # a secret shorter than 16 characters is malformed (CONTRACT §2)
+PASSWORD = "run-all-password-16+"  # secrets are at least 16 characters (CONTRACT §2)
 
 
 async def test_run_applies_a_bounce_and_stops_cleanly(

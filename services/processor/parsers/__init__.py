@@ -5,7 +5,8 @@ delivery events; everything a provider sends that is not one of those (opens,
 clicks, sends, delays, SNS control messages, auto-replies) yields nothing. What is
 unreadable raises `ParseError` with a human reason, and nothing else ever escapes.
 Classification rules live in `shared.classification`; which provider tags carry the
-campaign and subscriber name is a `MetadataKeys` (settings).
+campaign, the subscriber name and (where the payload names no sender) the sending domain
+is a `MetadataKeys` (settings).
 """
 
 from __future__ import annotations
@@ -80,7 +81,8 @@ def parse_recording(raw: RawEvent, keys: MetadataKeys = DEFAULT_KEYS) -> Parsed:
 def parse(raw: RawEvent, keys: MetadataKeys = DEFAULT_KEYS) -> list[CanonicalEvent]:
     """The canonical events of `raw`, dispatched on `raw.provider`.
 
-    `keys` names the tags / custom variables read as campaign and subscriber name.
+    `keys` names the tags / custom variables read as campaign, subscriber name and
+    sending domain.
     Raises ParseError (and only ParseError) when the provider is unknown or the
     request cannot be read.
     """

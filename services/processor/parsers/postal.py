@@ -19,6 +19,7 @@ from services.processor.parsers._common import (
     ParseError,
     address_of,
     event,
+    first_domain,
     from_epoch,
     loads,
     sha256_hex,
@@ -74,6 +75,7 @@ def parse(raw: RawEvent, keys: MetadataKeys = DEFAULT_KEYS) -> list[CanonicalEve
             provider_message_id=strip_angle(message.get("message_id")),
             campaign_name=text(message.get("tag")),
             subscriber_name=None,
+            sending_domain=first_domain(message.get("from")),  # Postal has no metadata
         )
     ]
 

@@ -17,6 +17,8 @@ from services.processor.parsers._common import (
     ParseError,
     address_of,
     event,
+    first_domain,
+    first_text,
     from_iso,
     loads,
     pick,
@@ -94,7 +96,7 @@ def _ses_events(
         mail = {}
     occurred_at = _occurred_at(obj, mail, sns_time, raw)
     prefix = f"ses:{sns_id}" if sns_id else f"ses:sha256:{sha256_hex(blob)}"
-    message_id, campaign, subscriber = _mail_meta(mail, keys)
+    message_id, campaign, subscriber, domain = _mail_meta(mail, keys)
     if category == "complaint":
         subtype = text(obj.get("complaintSubType")) or text(obj.get("complaintFeedbackType"))
     else:
@@ -126,6 +128,7 @@ def _ses_events(
                     provider_message_id=message_id,
                     campaign_name=campaign,
                     subscriber_name=subscriber,
+                    sending_domain=domain,
                 )
             )
     return out
@@ -163,14 +166,32 @@ def _holds_recipients(msg: dict[str, Any]) -> bool:
 
 def _mail_meta(
     mail: dict[str, Any], keys: MetadataKeys
-) -> tuple[str | None, str | None, str | None]:
-    """(mail.messageId, campaign, subscriber name) -- the last two from `mail.tags`."""
+) -> tuple[str | None, str | None, str | None, str | None]:
+    """(mail.messageId, campaign, subscriber name, sending domain); metadata from `mail.tags`."""
     tags = mail.get("tags")
-    campaign = subscriber = None
-    if isinstance(tags, dict):
-        campaign = pick(tags, keys.campaign)
-        subscriber = pick(tags, keys.subscriber_name)
-    return text(mail.get("messageId")), campaign, subscriber
+    if not isinstance(tags, dict):
+        tags = {}
+    return (
+        text(mail.get("messageId")),
+        pick(tags, keys.campaign),
+        pick(tags, keys.subscriber_name),
+        _sending_domain(mail, tags, keys),
+    )
+
+
+def _sending_domain(mail: dict[str, Any], tags: dict[str, Any], keys: MetadataKeys) -> str | None:
+    """`mail.source`, else a domain identity of `mail.sourceArn`, SES's own `ses:from-domain`
+    tag, the From header, and last a tag named by `keys.sending_domain`."""
+    arn = text(mail.get("sourceArn")) or ""
+    identity = arn.partition(":identity/")[2]
+    headers = mail.get("commonHeaders")
+    return first_domain(
+        mail.get("source"),
+        None if "@" in identity else identity,  # an address identity: `source` names it
+        first_text(tags.get("ses:from-domain")),
+        first_text(headers.get("from")) if isinstance(headers, dict) else None,
+        pick(tags, keys.sending_domain),
+    )
 
 
 def _occurred_at(
