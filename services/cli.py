@@ -37,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     importer.add_argument("file", help="the CSV file ('-' for standard input)")
     importer.add_argument("--format", choices=["mailgun", "sendgrid", "ses", "bounceflow"])
     importer.add_argument("--kind", choices=["hard", "complaint"], help="override every row")
+    sub.add_parser("prune", help="delete by age what retention allows, with progress")
     return parser
 
 
@@ -119,6 +120,12 @@ def main(argv: Sequence[str] | None = None) -> None:
             configure_logging("warning", settings.log_format, "import")
             with asyncio.Runner(loop_factory=new_event_loop) as runner:
                 raise SystemExit(runner.run(_import(settings, args)))
+        elif command == "prune":
+            from services.cli_prune import run_prune
+
+            configure_logging("warning", settings.log_format, "prune")
+            with asyncio.Runner(loop_factory=new_event_loop) as runner:
+                raise SystemExit(runner.run(run_prune(settings)))
         elif command == "ingest":
             from services.ingest.__main__ import serve as ingest
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from services.processor.app import resources
 from services.processor.consumer import BatchConsumer
+from services.processor.housekeeping import housekeeping
 from services.runtime import run_until_signalled
 from shared.settings import Settings
 
@@ -13,7 +15,13 @@ from shared.settings import Settings
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
     """Consume and apply raw events until `stop` is set."""
     async with resources(settings) as res:
-        await BatchConsumer(res).run(stop)
+        pruning = asyncio.create_task(housekeeping(res.pool, settings, stop))
+        try:
+            await BatchConsumer(res).run(stop)
+        finally:
+            pruning.cancel()  # a prune batch in flight rolls back; the next pass resumes
+            with contextlib.suppress(asyncio.CancelledError):
+                await pruning
 
 
 def main(settings: Settings) -> None:
