@@ -19,7 +19,7 @@ backward index probe each (see policy.sparse_deliveries for why that is exact).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -202,8 +202,7 @@ async def replay_inputs(
     lower: Mapping[str, datetime],
     new: Mapping[str, Sequence[HistoryEvent]],
     upper: tuple[datetime, str] = (_END, ""),
-    *,
-    always_probe: bool = False,
+    open_streak: Collection[str] = (),
 ) -> dict[str, list[HistoryEvent]]:
     """Per address, the stored events a replay over [lower, upper) needs besides `new`.
 
@@ -235,7 +234,7 @@ async def replay_inputs(
         ]
         for e in emails
     }
-    probes = await probe_deliveries(conn, lower, relevant, upper, always=always_probe)
+    probes = await probe_deliveries(conn, lower, relevant, upper, open_streak)
     for email, found in probes.items():
         history[email].extend(d for d in found if d.key not in skip)
     return history
@@ -246,22 +245,23 @@ async def probe_deliveries(
     lower: Mapping[str, datetime],
     relevant: Mapping[str, Sequence[HistoryEvent]],
     upper: tuple[datetime, str] = (_END, ""),
-    *,
-    always: bool = False,
+    open_streak: Collection[str] = (),
 ) -> dict[str, list[HistoryEvent]]:
     """The deliveries the replay of each address's `relevant` events needs.
 
-    An address without relevant events needs none when applying (deliveries alone
-    only reset a streak, which the new deliveries being applied already do); a
-    checkpoint's open streak needs the `upper` probe (`always`)."""
+    Exactly policy.sparse_deliveries, by index probes: per soft bounce the latest
+    delivery before it, and the latest before `upper` when the address has a soft
+    bounce or its replay starts from a checkpoint with a streak (`open_streak`).
+    Addresses with neither (most: delivery traffic) cost no probe at all."""
     q_email: list[str] = []
     q_lo: list[datetime] = []
     q_t: list[datetime] = []
     q_k: list[str] = []
     for email, events in relevant.items():
-        if not events and not always:
+        softs = [(e.occurred_at, e.key) for e in events if e.kind is HistoryKind.SOFT]
+        if not softs and email not in open_streak:
             continue
-        for t, k in [*((e.occurred_at, e.key) for e in events), upper]:
+        for t, k in [*softs, upper]:
             q_email.append(email)
             q_lo.append(lower[email])
             q_t.append(t)
@@ -340,7 +340,12 @@ async def apply_events(
         current = {row["email"]: row for row in await conn.fetch(_LOCK_SUBSCRIBERS, emails)}
         checkpoints = {e: Checkpoint.of(current[e]) for e in emails}
         new = {e: [r.history() for r in by_email[e]] for e in emails}
-        history = await replay_inputs(conn, {e: checkpoints[e].lower for e in emails}, new)
+        history = await replay_inputs(
+            conn,
+            {e: checkpoints[e].lower for e in emails},
+            new,
+            open_streak={e for e in emails if checkpoints[e].start.soft_streak > 0},
+        )
         decisions: dict[str, policy.Decision] = {}
         for email in emails:
             row, cp = current[email], checkpoints[email]

@@ -13,7 +13,7 @@ never matters.
 Bounded cost (issue 11): deliveries only ever reset the streak, so within a gap
 between two consecutive non-delivery events any one delivery has the effect of
 all of them. The replay therefore needs only `sparse_deliveries`: the latest
-delivery before each non-delivery event and the latest of all. The ledger reads
+delivery before each soft bounce and the latest of all. The ledger reads
 exactly those with index lookups instead of loading an address's deliveries.
 A replay may also start from a checkpoint (`start`, the state after every event
 older than a time), which is how retention forgets old events without changing
@@ -114,20 +114,28 @@ def replay(
 
 
 def sparse_deliveries(
-    relevant: Iterable[HistoryEvent], deliveries: Iterable[HistoryEvent]
+    relevant: Iterable[HistoryEvent],
+    deliveries: Iterable[HistoryEvent],
+    open_streak: bool = False,
 ) -> set[HistoryEvent]:
     """The deliveries a replay of `relevant` (non-delivery events) needs.
 
-    For each relevant event the latest delivery ordered before it, and the latest
-    delivery of all: every non-empty gap between consecutive relevant events then
-    still holds a delivery, so `replay(relevant | sparse)` equals the replay of
-    everything. (The ledger does the same with one index lookup per relevant event;
-    this function is the specification its tests check against.)
+    A delivery only resets the streak, and the streak only matters at a soft bounce
+    (the threshold) and at the end. So: for each soft bounce the latest delivery
+    ordered before it, and, when there is a soft bounce at all or the replay starts
+    from a checkpoint with a streak (`open_streak`), the latest delivery of all.
+    Every reset that changes a result is then still there, and
+    `replay(relevant | sparse)` equals the replay of everything. (The ledger does the
+    same with one index probe each; this function is the specification its tests
+    check against.)
     """
+    softs = [e for e in relevant if e.kind is HistoryKind.SOFT]
+    if not softs and not open_streak:
+        return set()
     ordered = sorted(deliveries, key=order)
     keys = [order(d) for d in ordered]
     chosen: set[HistoryEvent] = set(ordered[-1:])
-    for event in relevant:
+    for event in softs:
         i = bisect_left(keys, order(event))
         if i:
             chosen.add(ordered[i - 1])

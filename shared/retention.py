@@ -100,7 +100,8 @@ async def _fold(conn: Conn, emails: list[str], cutoff: datetime, threshold: int)
                 checkpoints[row["email"]] = cp
                 lower[row["email"]] = cp.lower
         if lower:
-            history = await replay_inputs(conn, lower, {}, (cutoff, ""), always_probe=True)
+            open_streak = {e for e in lower if checkpoints[e].start.soft_streak > 0}
+            history = await replay_inputs(conn, lower, {}, (cutoff, ""), open_streak)
             states = {e: policy.replay(history[e], threshold, checkpoints[e].start) for e in lower}
             await conn.execute(
                 _SET_CHECKPOINT,
