@@ -48,10 +48,10 @@ SEED_SUBSCRIBERS = """
 INSERT INTO subscribers (email, status)
 SELECT 'u' || lpad(i::text, 8, '0') || '@bench.test', 'active' FROM generate_series(1, $1::int) i
 """
-# deliveries in (email, dedup_key) order, so every index grows at its right edge
+# deliveries in email order, so the email index grows at its right edge
 SEED_DELIVERIES = """
-INSERT INTO deliveries (dedup_key, email, occurred_at, source)
-SELECT 'sendgrid:d' || lpad(j::text, 10, '0'),
+INSERT INTO deliveries (dedup_hash, email, occurred_at, source)
+SELECT md5('sendgrid:d' || j)::uuid,
        'u' || lpad((1 + (j - 1) * $2::bigint / $1::bigint)::text, 8, '0') || '@bench.test',
        now() - random() * interval '{days} days', 'sendgrid'
 FROM generate_series(1, $1::int) j
@@ -70,8 +70,8 @@ FROM generate_series(1, $1::int) j
 """
 SEED_HOT = """
 INSERT INTO subscribers (email) VALUES ('{hot}');
-INSERT INTO deliveries (dedup_key, email, occurred_at, source)
-SELECT 'sendgrid:h' || lpad(j::text, 10, '0'), '{hot}',
+INSERT INTO deliveries (dedup_hash, email, occurred_at, source)
+SELECT md5('sendgrid:h' || j)::uuid, '{hot}',
        now() - random() * interval '{days} days', 'sendgrid'
 FROM generate_series(1, $1::int) j;
 """

@@ -18,6 +18,8 @@ backward index probe each (see policy.sparse_deliveries for why that is exact).
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -75,7 +77,16 @@ class EventRecord:
         )
 
     def history(self) -> HistoryEvent:
-        return HistoryEvent(self.kind, self.occurred_at, self.dedup_key, self.set_status)
+        key = delivery_key(self.dedup_key) if self.kind is HistoryKind.DELIVERY else self.dedup_key
+        return HistoryEvent(self.kind, self.occurred_at, key, self.set_status)
+
+
+def delivery_key(dedup_key: str) -> str:
+    """The 16-byte hash a delivery is stored under, as text (a UUID).
+
+    It is the delivery's dedup key in the deliveries table and its tie-break key in
+    the replay order: a stable key of the event, as CONTRACT §4 asks."""
+    return str(uuid.UUID(bytes=hashlib.sha256(dedup_key.encode()).digest()[:16]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,10 +117,10 @@ RETURNING id, dedup_key
 """
 
 _INSERT_DELIVERIES = """
-INSERT INTO deliveries (dedup_key, email, occurred_at, source)
-SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[])
+INSERT INTO deliveries (dedup_hash, email, occurred_at, source)
+SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[])
 ON CONFLICT DO NOTHING
-RETURNING dedup_key
+RETURNING dedup_hash::text
 """
 
 _ENSURE_SUBSCRIBERS = """
@@ -138,16 +149,23 @@ CROSS JOIN LATERAL (
 """
 
 # Per probe (email, lower bound, t, key): the latest delivery of the address ordered before
-# (t, key) and not older than the bound, by one backward scan of deliveries_email_time. The
-# plain range on occurred_at lets the executor skip partitions outside [lo, t].
+# (t, key) and not older than the bound. Two steps, so that no plan can sort an address's
+# deliveries: its latest time by one backward scan of deliveries_email_time (the plain range
+# on occurred_at lets the executor skip partitions outside [lo, t]), then the largest key at
+# that time. Keys compare as Python compares them (COLLATE "C": code points).
 LATEST_DELIVERIES = """
-SELECT q.email, d.occurred_at, d.dedup_key
+SELECT q.email, m.occurred_at, d.k
 FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::text[]) AS q(email, lo, t, k)
 CROSS JOIN LATERAL (
-    SELECT occurred_at, dedup_key FROM deliveries
+    SELECT occurred_at FROM deliveries
     WHERE deliveries.email = q.email AND occurred_at >= q.lo AND occurred_at <= q.t
-      AND (occurred_at, dedup_key) < (q.t, q.k)
-    ORDER BY occurred_at DESC, dedup_key DESC LIMIT 1
+      AND (occurred_at < q.t OR dedup_hash::text COLLATE "C" < q.k COLLATE "C")
+    ORDER BY occurred_at DESC LIMIT 1
+) AS m
+CROSS JOIN LATERAL (
+    SELECT max(dedup_hash::text COLLATE "C") AS k FROM deliveries
+    WHERE deliveries.email = q.email AND occurred_at = m.occurred_at
+      AND (m.occurred_at < q.t OR dedup_hash::text COLLATE "C" < q.k COLLATE "C")
 ) AS d
 """
 
@@ -270,7 +288,7 @@ async def probe_deliveries(
     if q_email:
         for row in await conn.fetch(LATEST_DELIVERIES, q_email, q_lo, q_t, q_k):
             found[row["email"]].append(
-                HistoryEvent(HistoryKind.DELIVERY, row["occurred_at"], row["dedup_key"])
+                HistoryEvent(HistoryKind.DELIVERY, row["occurred_at"], row["k"])
             )
     return found
 
@@ -317,14 +335,15 @@ async def apply_events(
             inserted = {row["dedup_key"]: row["id"] for row in rows}
         new_deliveries: set[str] = set()
         if deliveries:
+            by_hash = {delivery_key(r.dedup_key): r.dedup_key for r in deliveries}
             rows = await conn.fetch(
                 _INSERT_DELIVERIES,
-                [r.dedup_key for r in deliveries],
+                list(by_hash),
                 [r.email for r in deliveries],
                 [r.occurred_at for r in deliveries],
                 [r.source for r in deliveries],
             )
-            new_deliveries = {row["dedup_key"] for row in rows}
+            new_deliveries = {by_hash[row["dedup_hash"]] for row in rows}
         fresh = [r for r in unique if r.dedup_key in inserted or r.dedup_key in new_deliveries]
         if not fresh:
             return ApplyResult({}, len(records), {}, 0)

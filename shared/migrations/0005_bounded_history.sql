@@ -1,21 +1,23 @@
 -- Bounded cost per event and retention (issue 11).
 
 -- Deliveries: > 90 % of the traffic, and to the policy only "a delivery happened
--- here". A slim row (no provider fields, no id, no ingest id) in a table partitioned
--- by event month, so retention drops whole months instead of deleting rows. The key
--- (dedup_key, occurred_at) must hold the partition key; a redelivered event carries
--- the same event time (it is parsed from the same body), so dedup stays exact.
+-- here". A slim row in a table partitioned by event month, so retention drops whole
+-- months instead of deleting rows: no provider fields, no id, no ingest id, and the dedup
+-- key as its 16-byte hash (shared.ledger.delivery_key: the first half of its SHA-256; a
+-- collision is as likely as a guessed UUID). The key must hold the partition key; a
+-- redelivered event carries the same event time (it is parsed from the same body), so
+-- dedup stays exact.
 CREATE TABLE deliveries (
-    dedup_key   text NOT NULL,
+    dedup_hash  uuid NOT NULL,
     email       text NOT NULL,
     occurred_at timestamptz NOT NULL,
     source      text NOT NULL,
-    PRIMARY KEY (dedup_key, occurred_at)
+    PRIMARY KEY (dedup_hash, occurred_at)
 ) PARTITION BY RANGE (occurred_at);
 -- Events far outside the monthly partitions (very old imports or late events); pruned by DELETE.
 CREATE TABLE deliveries_default PARTITION OF deliveries DEFAULT;
--- "The latest delivery of this address before (t, key)": one backward index probe.
-CREATE INDEX deliveries_email_time ON deliveries (email, occurred_at, dedup_key);
+-- "The latest delivery of this address before t": one backward index probe.
+CREATE INDEX deliveries_email_time ON deliveries (email, occurred_at);
 -- The stats' time ranges: a BRIN index is a few pages per month (rows arrive in time order).
 CREATE INDEX deliveries_time ON deliveries USING brin (occurred_at);
 
@@ -43,8 +45,10 @@ END $$;
 
 SELECT bounceflow_delivery_partitions(now() - interval '13 months', now() + interval '2 months');
 
-INSERT INTO deliveries (dedup_key, email, occurred_at, source)
-SELECT dedup_key, email, occurred_at, source FROM events WHERE kind = 'delivery';
+INSERT INTO deliveries (dedup_hash, email, occurred_at, source)
+SELECT encode(substr(sha256(convert_to(dedup_key, 'UTF8')), 1, 16), 'hex')::uuid,
+       email, occurred_at, source
+FROM events WHERE kind = 'delivery';
 DELETE FROM events WHERE kind = 'delivery';
 ALTER TABLE events ADD CONSTRAINT events_no_deliveries CHECK (kind <> 'delivery');
 

@@ -112,7 +112,7 @@ async def test_processor_sigkill_with_unacked_messages_applies_everything_once(
     assert await db.fetchval("SELECT count(*) FROM events") == total
     assert await db.fetchval("SELECT count(DISTINCT dedup_key) FROM events") == total
     # deliveries, stored slim and partitioned, are applied exactly once too
-    assert await db.fetchval("SELECT count(DISTINCT dedup_key) FROM deliveries") == total
+    assert await db.fetchval("SELECT count(DISTINCT dedup_hash) FROM deliveries") == total
     assert await db.fetchval("SELECT sum(soft_streak) FROM subscribers") == 0
     assert (
         await db.fetchval("SELECT count(*) FROM outbox WHERE event_type='email.bounced'") == total
