@@ -268,22 +268,26 @@ async def probe_deliveries(
     """The deliveries the replay of each address's `relevant` events needs.
 
     Exactly policy.sparse_deliveries, by index probes: per soft bounce the latest
-    delivery before it, and the latest before `upper` when the address has a soft
-    bounce or its replay starts from a checkpoint with a streak (`open_streak`).
+    delivery before it (back to the previous one), and the latest before `upper` when
+    the address has a soft bounce or its replay starts from a checkpoint with a streak
+    (`open_streak`).
     Addresses with neither (most: delivery traffic) cost no probe at all."""
     q_email: list[str] = []
     q_lo: list[datetime] = []
     q_t: list[datetime] = []
     q_k: list[str] = []
     for email, events in relevant.items():
-        softs = [(e.occurred_at, e.key) for e in events if e.kind is HistoryKind.SOFT]
+        softs = sorted((e.occurred_at, e.key) for e in events if e.kind is HistoryKind.SOFT)
         if not softs and email not in open_streak:
             continue
+        lo = lower[email]
         for t, k in [*softs, upper]:
+            # not older than the previous soft bounce: few partitions to look into
             q_email.append(email)
-            q_lo.append(lower[email])
+            q_lo.append(lo)
             q_t.append(t)
             q_k.append(k)
+            lo = max(lo, t)
     found: dict[str, list[HistoryEvent]] = defaultdict(list)
     if q_email:
         for row in await conn.fetch(LATEST_DELIVERIES, q_email, q_lo, q_t, q_k):

@@ -122,23 +122,28 @@ def sparse_deliveries(
 
     A delivery only resets the streak, and the streak only matters at a soft bounce
     (the threshold) and at the end. So: for each soft bounce the latest delivery
-    ordered before it, and, when there is a soft bounce at all or the replay starts
-    from a checkpoint with a streak (`open_streak`), the latest delivery of all.
+    ordered before it but not before the previous soft bounce, and, when there is a
+    soft bounce at all or the replay starts from a checkpoint with a streak
+    (`open_streak`), the latest delivery of all not before the last soft bounce.
     Every reset that changes a result is then still there, and
     `replay(relevant | sparse)` equals the replay of everything. (The ledger does the
     same with one index probe each; this function is the specification its tests
     check against.)
     """
-    softs = [e for e in relevant if e.kind is HistoryKind.SOFT]
+    softs = sorted((e for e in relevant if e.kind is HistoryKind.SOFT), key=order)
     if not softs and not open_streak:
         return set()
     ordered = sorted(deliveries, key=order)
     keys = [order(d) for d in ordered]
-    chosen: set[HistoryEvent] = set(ordered[-1:])
-    for event in softs:
-        i = bisect_left(keys, order(event))
-        if i:
+    chosen: set[HistoryEvent] = set()
+    previous: datetime | None = None
+    for bound in [*(order(e) for e in softs), None]:
+        # the latest delivery before this soft bounce (or of all), not older than the
+        # previous soft bounce: an older one is the previous probe's business
+        i = bisect_left(keys, bound) if bound is not None else len(keys)
+        if i and (previous is None or ordered[i - 1].occurred_at >= previous):
             chosen.add(ordered[i - 1])
+        previous = bound[0] if bound is not None else None
     return chosen
 
 
