@@ -14,8 +14,18 @@ class Source(StrEnum):
     SES = "ses"
     MAILGUN = "mailgun"
     SENDGRID = "sendgrid"
+    POSTMARK = "postmark"
+    SPARKPOST = "sparkpost"
+    MAILJET = "mailjet"
+    BREVO = "brevo"
+    MANDRILL = "mandrill"
     DSN = "dsn"
     API = "api"
+    RESEND = "resend"
+    POSTAL = "postal"
+    MAILERSEND = "mailersend"
+    UNISENDER_GO = "unisender_go"
+    MAILTRAP = "mailtrap"
 
 
 class EventKind(StrEnum):

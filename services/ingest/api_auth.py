@@ -45,10 +45,17 @@ def mailgun_error(status: int, message: str, headers: dict[str, str] | None = No
     )
 
 
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
 def require_scope(
-    scope: str, render: ErrorRenderer = envelope_error
+    scope: str, render: ErrorRenderer = envelope_error, *, read_only: bool = False
 ) -> Callable[[Handler], Handler]:
-    """Decorate a handler so that only keys holding `scope` (or admin) reach it."""
+    """Decorate a handler so that only keys holding `scope` (or admin) reach it.
+
+    A GET or HEAD, or a handler marked `read_only` (a POST that changes nothing, such as
+    the suppression check), also admits `<scope>:read` keys; every write refuses them
+    with 403 naming `scope`."""
     if scope not in SCOPES:
         raise ValueError(f"unknown scope {scope!r}")
 
@@ -61,7 +68,7 @@ def require_scope(
             info = await authenticate(request.app[keys.POOL], key)
             if info is None:
                 return render(401, BAD_KEY, CHALLENGE)
-            if not info.allows(scope):
+            if not info.allows(scope, read=read_only or request.method in READ_METHODS):
                 return render(403, f"Required permission: {scope}", None)
             request[API_KEY] = info
             return await handler(request)

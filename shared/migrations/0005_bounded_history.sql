@@ -12,6 +12,8 @@ CREATE TABLE deliveries (
     email       text NOT NULL,
     occurred_at timestamptz NOT NULL,
     source      text NOT NULL,
+    -- the source's own time when it was clamped (migration 0004); NULL, and free, otherwise
+    reported_at timestamptz,
     PRIMARY KEY (dedup_hash, occurred_at)
 ) PARTITION BY RANGE (occurred_at);
 -- Events far outside the monthly partitions (very old imports or late events); pruned by DELETE.
@@ -45,9 +47,9 @@ END $$;
 
 SELECT bounceflow_delivery_partitions(now() - interval '13 months', now() + interval '2 months');
 
-INSERT INTO deliveries (dedup_hash, email, occurred_at, source)
+INSERT INTO deliveries (dedup_hash, email, occurred_at, source, reported_at)
 SELECT encode(substr(sha256(convert_to(dedup_key, 'UTF8')), 1, 16), 'hex')::uuid,
-       email, occurred_at, source
+       email, occurred_at, source, reported_at
 FROM events WHERE kind = 'delivery';
 DELETE FROM events WHERE kind = 'delivery';
 ALTER TABLE events ADD CONSTRAINT events_no_deliveries CHECK (kind <> 'delivery');

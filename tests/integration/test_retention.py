@@ -133,8 +133,16 @@ async def test_webhook_log_and_idempotency_keys_go_by_age(db: asyncpg.Pool) -> N
         NOW - timedelta(days=2),
         NOW,
     )
+    await db.execute("TRUNCATE replay_guard")
+    await db.execute(
+        "INSERT INTO replay_guard (provider, token, body_sha256, seen_at) VALUES "
+        "('mailgun', 'old', '\\x00', $1), ('mailgun', 'new', '\\x00', $2)",
+        NOW - timedelta(hours=2),
+        NOW - timedelta(minutes=5),
+    )
     async with db.acquire() as conn:
-        report = await prune(conn, Policy(), 3, now=NOW)
+        report = await prune(conn, Policy(replay_guard=timedelta(minutes=30)), 3, now=NOW)
+    assert await db.fetchval("SELECT array_agg(token) FROM replay_guard") == ["new"]
     assert await db.fetchval("SELECT array_agg(message_id ORDER BY id) FROM outbox") == [
         "m2",
         "m3",
@@ -144,6 +152,7 @@ async def test_webhook_log_and_idempotency_keys_go_by_age(db: asyncpg.Pool) -> N
     assert await db.fetchval("SELECT array_agg(key) FROM idempotency_keys") == ["new"]
     assert report.counts["webhook log"] == 2 + 2 + 2
     assert report.counts["idempotency keys"] == 1
+    assert report.counts["replay guard"] == 1
 
 
 async def test_one_replica_prunes_at_a_time(db: asyncpg.Pool, base_settings: Settings) -> None:

@@ -13,7 +13,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final
 
-from services.processor.parsers import dsn, mailgun, sendgrid, ses
+from services.processor.parsers import (
+    brevo,
+    dsn,
+    mailersend,
+    mailgun,
+    mailjet,
+    mailtrap,
+    mandrill,
+    postal,
+    postmark,
+    resend,
+    sendgrid,
+    ses,
+    sparkpost,
+    unisender_go,
+)
 from services.processor.parsers._common import DEFAULT_KEYS, MetadataKeys, ParseError
 from shared.models import CanonicalEvent
 from shared.raw import RawEvent
@@ -24,7 +39,17 @@ _PARSERS: Final[dict[str, Callable[[RawEvent, MetadataKeys], list[CanonicalEvent
     "ses": ses.parse,
     "mailgun": mailgun.parse,
     "sendgrid": sendgrid.parse,
+    "postmark": postmark.parse,
+    "sparkpost": sparkpost.parse,
+    "mailjet": mailjet.parse,
+    "brevo": brevo.parse,
+    "mandrill": mandrill.parse,
     "dsn": dsn.parse,
+    "resend": resend.parse,
+    "postal": postal.parse,
+    "mailersend": mailersend.parse,
+    "unisender_go": unisender_go.parse,
+    "mailtrap": mailtrap.parse,
 }
 
 
