@@ -233,9 +233,9 @@ async def replay_inputs(
 ) -> dict[str, list[HistoryEvent]]:
     """Per address, the stored events a replay over [lower, upper) needs besides `new`.
 
-    Its non-delivery events in that range and, for each of them, for each new one and
-    for `upper`, the latest delivery before it (policy.sparse_deliveries): a few index
-    probes, however many deliveries the address has. `new` (this transaction's events,
+    Its non-delivery events in that range and the deliveries policy.sparse_deliveries
+    picks for them and the new ones (probe_deliveries): a few index probes, however
+    many deliveries the address has. `new` (this transaction's events,
     already inserted) are left out: the caller passes them to the policy itself."""
     emails = sorted(lower)
     skip = {e.key for events in new.values() for e in events}
@@ -279,8 +279,7 @@ async def probe_deliveries(
     Exactly policy.sparse_deliveries, by index probes: per soft bounce the latest
     delivery before it (back to the previous one), and the latest before `upper` when
     the address has a soft bounce or its replay starts from a checkpoint with a streak
-    (`open_streak`).
-    Addresses with neither (most: delivery traffic) cost no probe at all."""
+    (`open_streak`). Addresses with neither (most: delivery traffic) cost no probe."""
     q_email: list[str] = []
     q_lo: list[datetime] = []
     q_t: list[datetime] = []

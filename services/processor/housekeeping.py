@@ -30,7 +30,10 @@ async def prune_once(pool: asyncpg.Pool, settings: Settings) -> bool:
         try:
             report = await prune(conn, settings.retention, settings.soft_bounce_threshold)
         finally:
-            await conn.execute("SELECT pg_advisory_unlock($1)", LOCK_ID)
+            # a connection broken mid-prune (or cancelled at shutdown) is closed by the
+            # pool, which ends its session and so the lock
+            with contextlib.suppress(OSError, asyncpg.InterfaceError, asyncpg.PostgresError):
+                await conn.execute("SELECT pg_advisory_unlock($1)", LOCK_ID)
     log.info("pruned", **report.counts)
     return True
 
