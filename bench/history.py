@@ -69,7 +69,7 @@ SELECT 'sendgrid:b' || lpad(j::text, 10, '0'),
 FROM generate_series(1, $1::int) j
 """
 SEED_HOT = """
-INSERT INTO subscribers (email) VALUES ('{hot}');
+INSERT INTO subscribers (email) VALUES ('{hot}') ON CONFLICT DO NOTHING;
 INSERT INTO deliveries (dedup_hash, email, occurred_at, source)
 SELECT md5('sendgrid:h' || j)::uuid, '{hot}',
        now() - random() * interval '{days} days', 'sendgrid'
@@ -123,22 +123,32 @@ async def fresh_database(name: str) -> str:
 
 
 async def seed(url: str, events: int, addresses: int, hot: int) -> None:
+    """Seed what is not there yet (a run interrupted by a database restart resumes)."""
     deliveries = events * 9 // 10
     conn = await asyncpg.connect(url)
     try:
-        for what, sql, args in (
-            ("subscribers", SEED_SUBSCRIBERS, (addresses,)),
-            ("deliveries", SEED_DELIVERIES.format(days=DAYS), (deliveries, addresses)),
-            ("bounces", SEED_BOUNCES.format(days=DAYS), (events - deliveries, addresses)),
-        ):
+        steps = (
+            ("subscribers", "SELECT count(*) FROM subscribers", addresses, SEED_SUBSCRIBERS,
+             (addresses,)),
+            ("deliveries", "SELECT count(*) FROM deliveries", deliveries,
+             SEED_DELIVERIES.format(days=DAYS), (deliveries, addresses)),
+            ("bounces", "SELECT count(*) FROM events", events - deliveries,
+             SEED_BOUNCES.format(days=DAYS), (events - deliveries, addresses)),
+        )  # fmt: skip
+        for what, count, expected, sql, args in steps:
+            if await conn.fetchval(count) >= expected:
+                continue
             t = time.monotonic()
             await conn.execute(sql, *args)
             print(f"  seeded {what}: {time.monotonic() - t:.0f} s", flush=True)
+        if await conn.fetchval("SELECT count(*) FROM deliveries WHERE email = $1", HOT) < hot:
+            t = time.monotonic()
+            for statement in SEED_HOT.format(hot=HOT, days=DAYS).split(";")[:2]:
+                await conn.execute(statement, *([hot] if "$1" in statement else []))
+            print(f"  seeded {hot:,} deliveries of {HOT}: {time.monotonic() - t:.0f} s")
         t = time.monotonic()
-        for statement in SEED_HOT.format(hot=HOT, days=DAYS).split(";")[:2]:
-            await conn.execute(statement, *([hot] if "$1" in statement else []))
-        print(f"  seeded {hot:,} deliveries of {HOT}: {time.monotonic() - t:.0f} s", flush=True)
         await conn.execute("ANALYZE")
+        print(f"  analyzed: {time.monotonic() - t:.0f} s", flush=True)
     finally:
         await conn.close()
 
@@ -230,6 +240,9 @@ async def main() -> None:
     ap.add_argument("--samples", type=int, default=200, help="latency samples per kind")
     ap.add_argument("--apply", type=int, default=20_000, help="events per throughput run")
     ap.add_argument("--keep", action="store_true", help="keep the databases afterwards")
+    ap.add_argument(
+        "--resume", action="store_true", help="reuse the seeded database of an interrupted run"
+    )
     args = ap.parse_args()
 
     empty = await fresh_database("bounceflow_bench_history_empty")
@@ -241,7 +254,15 @@ async def main() -> None:
         await pool.close()
     print(f"applied on an empty database: {empty_rate:,.0f} events/s", flush=True)
 
-    seeded = await fresh_database("bounceflow_bench_history_seeded")
+    if args.resume:
+        seeded = BASE + "bounceflow_bench_history_seeded"
+        conn = await asyncpg.connect(seeded)
+        try:
+            await migrate(conn)
+        finally:
+            await conn.close()
+    else:
+        seeded = await fresh_database("bounceflow_bench_history_seeded")
     print(f"seeding {args.events:,} events over {args.addresses:,} addresses ...", flush=True)
     await seed(seeded, args.events, args.addresses, args.hot)
     pool = await asyncpg.create_pool(seeded, min_size=2, max_size=2)
