@@ -107,8 +107,18 @@ def random_time(rnd: random.Random) -> datetime:
     return datetime.now(UTC) - timedelta(seconds=rnd.uniform(0, DAYS * 86400))
 
 
+async def wait_for_postgres() -> None:
+    for _ in range(120):
+        try:
+            await (await asyncpg.connect(BASE + "postgres")).close()
+            return
+        except _RESTART:
+            await asyncio.sleep(1)
+
+
 async def fresh_database(name: str) -> str:
     url = BASE + name
+    await wait_for_postgres()
     await drop_database(url)
     await ensure_database(url)
     conn = await asyncpg.connect(url)
@@ -272,6 +282,7 @@ async def main() -> None:
 
     if args.resume:
         seeded = BASE + "bounceflow_bench_history_seeded"
+        await wait_for_postgres()
         conn = await asyncpg.connect(seeded)
         try:
             await migrate(conn)
