@@ -69,12 +69,12 @@ SELECT 'sendgrid:b' || lpad(j::text, 10, '0'),
 FROM generate_series(1, $1::int) j
 """
 SEED_HOT = """
-INSERT INTO subscribers (email) VALUES ('{hot}') ON CONFLICT DO NOTHING;
 INSERT INTO deliveries (dedup_hash, email, occurred_at, source)
 SELECT md5('sendgrid:h' || j)::uuid, '{hot}',
        now() - random() * interval '{days} days', 'sendgrid'
-FROM generate_series(1, $1::int) j;
+FROM generate_series($1::int, $2::int) j
 """
+HOT_CHUNK = 100_000
 # a delivery as the old ledger stored it: a full events row under all of events' indexes
 OLD_LAYOUT_SQL = """
 CREATE TABLE old_events (LIKE events INCLUDING DEFAULTS INCLUDING INDEXES);
@@ -107,6 +107,12 @@ def random_time(rnd: random.Random) -> datetime:
     return datetime.now(UTC) - timedelta(seconds=rnd.uniform(0, DAYS * 86400))
 
 
+# Other work on this machine restarts Postgres now and then: an attempt that meets a
+# restart is retried once the database answers again, and its time is not counted.
+_RESTART = (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError,
+            asyncpg.CannotConnectNowError, asyncpg.AdminShutdownError)  # fmt: skip
+
+
 async def wait_for_postgres() -> None:
     for _ in range(120):
         try:
@@ -132,41 +138,52 @@ async def fresh_database(name: str) -> str:
     return url
 
 
+async def resilient(url: str, sql: str, *args: object) -> object:
+    """fetchval `sql`, again after a database restart (each seed step is one statement)."""
+    while True:
+        try:
+            conn = await asyncpg.connect(url)
+            try:
+                return await conn.fetchval(sql, *args)
+            finally:
+                await conn.close()
+        except _RESTART:
+            print("  (database restarted; again)", flush=True)
+            await wait_for_postgres()
+
+
 async def seed(url: str, events: int, addresses: int, hot: int) -> None:
-    """Seed what is not there yet (a run interrupted by a database restart resumes)."""
+    """Seed what is not there yet: a run interrupted by a database restart resumes."""
     deliveries = events * 9 // 10
-    conn = await asyncpg.connect(url)
-    try:
-        steps = (
-            ("subscribers", "SELECT count(*) FROM subscribers", addresses, SEED_SUBSCRIBERS,
-             (addresses,)),
-            ("deliveries", "SELECT count(*) FROM deliveries", deliveries,
-             SEED_DELIVERIES.format(days=DAYS), (deliveries, addresses)),
-            ("bounces", "SELECT count(*) FROM events", events - deliveries,
-             SEED_BOUNCES.format(days=DAYS), (events - deliveries, addresses)),
-        )  # fmt: skip
-        for what, count, expected, sql, args in steps:
-            if await conn.fetchval(count) >= expected:
-                continue
-            t = time.monotonic()
-            await conn.execute(sql, *args)
-            print(f"  seeded {what}: {time.monotonic() - t:.0f} s", flush=True)
-        if await conn.fetchval("SELECT count(*) FROM deliveries WHERE email = $1", HOT) < hot:
-            t = time.monotonic()
-            for statement in SEED_HOT.format(hot=HOT, days=DAYS).split(";")[:2]:
-                await conn.execute(statement, *([hot] if "$1" in statement else []))
-            print(f"  seeded {hot:,} deliveries of {HOT}: {time.monotonic() - t:.0f} s")
+    steps = (
+        ("subscribers", "SELECT count(*) FROM subscribers", addresses, SEED_SUBSCRIBERS,
+         (addresses,)),
+        ("deliveries", "SELECT count(*) FROM deliveries WHERE email <> $1", deliveries,
+         SEED_DELIVERIES.format(days=DAYS), (deliveries, addresses)),
+        ("bounces", "SELECT count(*) FROM events", events - deliveries,
+         SEED_BOUNCES.format(days=DAYS), (events - deliveries, addresses)),
+    )  # fmt: skip
+    for what, count, expected, sql, args in steps:
+        have = await resilient(url, count, *([HOT] if "$1" in count else []))
+        if isinstance(have, int) and have >= expected:
+            continue
         t = time.monotonic()
-        await conn.execute("ANALYZE")
-        print(f"  analyzed: {time.monotonic() - t:.0f} s", flush=True)
-    finally:
-        await conn.close()
-
-
-# Other work on this machine restarts Postgres now and then: an attempt that meets a
-# restart is retried once the database answers again, and its time is not counted.
-_RESTART = (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError,
-            asyncpg.CannotConnectNowError, asyncpg.AdminShutdownError)  # fmt: skip
+        await resilient(url, sql, *args)
+        print(f"  seeded {what}: {time.monotonic() - t:.0f} s", flush=True)
+    await resilient(url, "INSERT INTO subscribers (email) VALUES ($1) ON CONFLICT DO NOTHING", HOT)
+    t = time.monotonic()
+    while True:  # in chunks, in order: the count says where an interrupted run stopped
+        done = await resilient(url, "SELECT count(*) FROM deliveries WHERE email = $1", HOT)
+        assert isinstance(done, int)
+        if done >= hot:
+            break
+        await resilient(
+            url, SEED_HOT.format(hot=HOT, days=DAYS), done + 1, min(hot, done + HOT_CHUNK)
+        )
+    print(f"  seeded {hot:,} deliveries of {HOT}: {time.monotonic() - t:.0f} s", flush=True)
+    t = time.monotonic()
+    await resilient(url, "ANALYZE")
+    print(f"  analyzed: {time.monotonic() - t:.0f} s", flush=True)
 
 
 async def timed_apply(pool: asyncpg.Pool, records: list[EventRecord]) -> tuple[float, float]:
