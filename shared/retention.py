@@ -11,8 +11,9 @@ pipeline waits on for long, and an interrupted prune resumes where it stopped.
   event, deliveries included), then the events are deleted. The stored state and
   every later decision stay exactly what they were (tests/integration/test_retention.py).
 - deliveries: monthly partitions wholly older than the cutoff are dropped (no dead
-  rows, no vacuum), after the checkpoints that still needed them have moved; the
-  default partition (rare out-of-range event times) by DELETE.
+  rows, no vacuum), after the checkpoints that still needed them have moved, and
+  deliveries_past takes over their range; its rows (late events older than every
+  month) by DELETE.
 - outgoing-webhook log: attempts, finished deliveries, then relayed outbox rows with
   no delivery left, older than the webhook-log retention.
 - idempotency keys (a retry a day later is a new request, as at Stripe) and replay-guard
@@ -21,7 +22,6 @@ pipeline waits on for long, and an interrupted prune resumes where it stopped.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -37,7 +37,6 @@ Progress = Callable[[str, int], None]  # (table family, rows done so far)
 BATCH = 2_000
 IDEMPOTENCY_TTL = timedelta(hours=24)
 PARTITIONS_AHEAD = timedelta(days=62)  # deliveries partitions exist this far ahead of now
-_PARTITION = re.compile(r"^deliveries_y(\d{4})m(\d{2})$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,43 +134,29 @@ async def ensure_delivery_partitions(conn: Conn, now: datetime) -> int:
     async with conn.transaction():
         await conn.execute("SET LOCAL lock_timeout = '5s'")
         created = await conn.fetchval(
-            "SELECT bounceflow_delivery_partitions($1, $2)", now, now + PARTITIONS_AHEAD
+            "SELECT bounceflow_delivery_partitions($1)", now + PARTITIONS_AHEAD
         )
     return int(created)
 
 
 async def prune_deliveries(conn: Conn, cutoff: datetime, progress: Progress = _noop) -> int:
-    """Drop monthly partitions wholly older than `cutoff`; DELETE old default-partition rows.
+    """Deliveries older than `cutoff`: whole month partitions dropped, stragglers deleted.
 
-    Returns the rows deleted from the default partition plus the partitions dropped
-    (whose rows are not counted: counting them would read them)."""
-    names = await conn.fetch(
-        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-        "WHERE i.inhparent = 'deliveries'::regclass ORDER BY c.relname"
-    )
-    dropped = 0
-    for row in names:
-        match = _PARTITION.match(row["relname"])
-        if not match:
-            continue
-        year, month = int(match.group(1)), int(match.group(2))
-        end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
-        if end > cutoff:
-            continue
-        async with conn.transaction():
-            # the parent's lock is brief, but never wait behind a long query for it
-            await conn.execute("SET LOCAL lock_timeout = '5s'")
-            await conn.execute(f'DROP TABLE "{row["relname"]}"')
-        dropped += 1
-        progress("delivery partitions", dropped)
+    Returns the rows deleted from deliveries_past (late events older than every month)
+    plus the partitions dropped (whose rows are not counted: counting would read them)."""
     deleted = await _batched(
         conn,
-        "DELETE FROM deliveries_default WHERE ctid IN ("
-        " SELECT ctid FROM deliveries_default WHERE occurred_at < $1 LIMIT $2)",
+        "DELETE FROM deliveries_past WHERE ctid IN ("
+        " SELECT ctid FROM deliveries_past WHERE occurred_at < $1 LIMIT $2)",
         cutoff,
         "deliveries",
         progress,
     )
+    async with conn.transaction():
+        # the parent's lock is brief, but never wait behind a long query for it
+        await conn.execute("SET LOCAL lock_timeout = '5s'")
+        dropped = int(await conn.fetchval("SELECT bounceflow_delivery_retire($1)", cutoff))
+    progress("delivery partitions", dropped)
     return dropped + deleted
 
 
