@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import subprocess
@@ -15,6 +16,7 @@ from shared.ledger import EventRecord, apply_events
 from shared.policy import HistoryKind
 from shared.retention import Policy, prune
 from shared.settings import Settings
+from tests.helpers import wait_for
 from tests.integration.test_ledger import apply_in_random_batches, random_events, reference, states
 
 NOW = datetime.now(UTC)
@@ -198,3 +200,21 @@ async def test_a_second_prune_keeps_a_delivery_that_ended_an_open_streak(
     row = await db.fetchrow("SELECT status, soft_streak FROM subscribers")
     assert row is not None
     assert (row["status"], row["soft_streak"]) == ("active", 1)
+
+
+async def test_the_processor_prunes_on_its_own_and_stops_cleanly(
+    db: asyncpg.Pool, settings: Settings
+) -> None:
+    from services.processor.__main__ import serve
+
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(settings.model_copy(update={"prune_interval": 60.0}), stop))
+
+    async def pruned() -> bool:
+        return bool(await db.fetchval("SELECT count(*) FROM maintenance WHERE task = 'prune'"))
+
+    try:
+        await wait_for(pruned, timeout=20, what="the processor's first prune")
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 15)
