@@ -65,9 +65,15 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     processor_batch_size: int = Field(default=200, ge=1)
     processor_batch_wait_ms: int = Field(default=20, ge=0)
+    # the processor's /healthz and /readyz port on http_host (0 = off)
+    processor_health_port: int = Field(default=0, ge=0, le=65535)
+    # seconds between database probes at most while it is away (backoff from 0.1 s)
+    db_probe_max_delay: float = Field(default=5.0, gt=0)
     # provider tag / custom-variable names read as the bounce log's campaign and subscriber name
     campaign_keys: str = "campaign_name,campaign"
     subscriber_name_keys: str = "subscriber_name,name"
+    # ... and as the sending domain where the payload names no sender (README "Sending domains")
+    sending_domain_keys: str = "sending_domain,domain"
     # seconds a Mailgun / SendGrid signature timestamp may differ from our clock
     signature_tolerance: int = Field(default=900, ge=1)
     notifier_concurrency: int = Field(default=32, ge=1)

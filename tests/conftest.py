@@ -33,11 +33,14 @@ async def database_url(infra: Servers) -> AsyncIterator[str]:
     name = f"bftest_{RUN_ID}"
     admin = await asyncpg.connect(infra.postgres_admin_url)
     await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
     url = infra.postgres_admin_url.rpartition("/")[0] + "/" + name
     conn = await asyncpg.connect(url)
     await migrate(conn)
     await conn.close()
     yield url
+    # a fresh connection: some tests restart Postgres, which ends every session
+    admin = await asyncpg.connect(infra.postgres_admin_url)
     await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     await admin.close()
 

@@ -70,6 +70,8 @@ class Publisher:
             and not self._channel.is_closed
             and self._connection is not None
             and not self._connection.is_closed
+            # a robust connection is not closed while it reconnects, only not connected
+            and self._connection.connected.is_set()
         )
 
     async def publish(self, raw: RawEvent) -> None:

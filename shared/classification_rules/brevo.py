@@ -32,6 +32,10 @@ ROWS: Final[tuple[Rule, ...]] = (
     Rule(Source.BREVO, "deferred", ANY, ANY, IGNORED,
          "Brevo deferred: it retries; a bounce follows if it gives up"),
     Rule(Source.BREVO, "error", ANY, ANY, IGNORED, "Brevo sending error: sender-side"),
-    # request, opened, unique_opened, click, proxy_open, unsubscribed: no row
+    *not_bounces(
+        Source.BREVO,
+        "request", "click", "opened", "unique_opened", "proxy_open", "unique_proxy_open",
+        "unsubscribed", "list_addition", "sent",
+    ),
 )
 # fmt: on

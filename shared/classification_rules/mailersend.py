@@ -21,5 +21,12 @@ ROWS: Final[tuple[Rule, ...]] = (
     Rule(_MS, "activity.deferred", ANY, ANY, IGNORED, "MailerSend still retrying"),
     Rule(_MS, "activity.spam_complaint", ANY, ANY, COMPLAINT, "MailerSend spam complaint"),
     Rule(_MS, "activity.delivered", ANY, ANY, DELIVERY, "MailerSend delivery"),
+    *not_bounces(
+        Source.MAILERSEND,
+        "activity.sent", "activity.opened", "activity.opened_unique", "activity.clicked",
+        "activity.clicked_unique", "activity.unsubscribed", "activity.survey_opened",
+        "activity.survey_submitted", "activity.identity_verified", "maintenance.start",
+        "maintenance.end",
+    ),
 )
 # fmt: on

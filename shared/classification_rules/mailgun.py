@@ -51,6 +51,10 @@ ROWS: Final[tuple[Rule, ...]] = (
     Rule(_MG, "dropped", "maxfails", ANY, SOFT,
          "legacy dropped/maxfails: too many temporary failures"),
     Rule(_MG, "dropped", ANY, ANY, BY_CODE, "legacy dropped, other reason: code decides"),
-    # accepted, rejected (no recipient), opened, clicked, unsubscribed, stored: no row
+    *not_bounces(
+        Source.MAILGUN,
+        "accepted", "rejected", "opened", "clicked", "unsubscribed", "stored",
+        "list_member_uploaded", "list_member_upload_error", "list_uploaded",
+    ),
 )
 # fmt: on

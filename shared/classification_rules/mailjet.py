@@ -38,6 +38,6 @@ ROWS: Final[tuple[Rule, ...]] = (
     Rule(Source.MAILJET, "spam", ANY, ANY, COMPLAINT, "Mailjet spam complaint (FBL)"),
     Rule(Source.MAILJET, "sent", ANY, ANY, DELIVERY,
          "Mailjet 'sent': accepted by the recipient's server (a delivery)"),
-    # open, click, unsub: no row
+    *not_bounces(Source.MAILJET, "open", "click", "unsub"),
 )
 # fmt: on

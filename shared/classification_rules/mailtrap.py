@@ -39,5 +39,6 @@ ROWS: Final[tuple[Rule, ...]] = (
          "Mailtrap reject: unsubscribe / complaint / manual echo, or unverified domain"),
     Rule(_MT, "spam", ANY, ANY, COMPLAINT, "Mailtrap spam complaint"),
     Rule(_MT, "delivery", ANY, ANY, DELIVERY, "Mailtrap delivery"),
+    *not_bounces(Source.MAILTRAP, "open", "click", "unsubscribe"),
 )
 # fmt: on

@@ -34,6 +34,6 @@ ROWS: Final[tuple[Rule, ...]] = (
          "Mandrill denylist change for another reason, or a removal"),
     Rule(Source.MANDRILL, "deferral", ANY, ANY, IGNORED,
          "Mandrill deferral: it retries; a bounce follows if it gives up"),
-    # send, open, click, unsub, whitelist sync: no row
+    *not_bounces(Source.MANDRILL, "send", "open", "click", "unsub", "whitelist"),
 )
 # fmt: on

@@ -27,5 +27,10 @@ ROWS: Final[tuple[Rule, ...]] = (
          "Postal held: recipient on the suppression list (added after a hard fail)"),
     Rule(_PO, "messageheld", ANY, ANY, IGNORED,
          "Postal held for review (spam check, limits, development mode)"),
+    *not_bounces(
+        Source.POSTAL,
+        "messageloaded", "messagelinkclicked", "domaindnserror", "sendlimitapproaching",
+        "sendlimitexceeded",
+    ),
 )
 # fmt: on

@@ -45,6 +45,6 @@ ROWS: Final[tuple[Rule, ...]] = (
          "Postmark suppression after a complaint: ignored, as Mailgun 607"),
     Rule(Source.POSTMARK, "subscriptionchange", ANY, ANY, IGNORED,
          "Postmark manual suppression (unsubscribe) or reactivation: not a bounce"),
-    # open, click: no row
+    *not_bounces(Source.POSTMARK, "open", "click", "inbound"),
 )
 # fmt: on

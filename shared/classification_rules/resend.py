@@ -30,5 +30,11 @@ ROWS: Final[tuple[Rule, ...]] = (
     Rule(_RS, "email.delivery_delayed", ANY, ANY, IGNORED, "Resend still retrying"),
     Rule(_RS, "email.failed", ANY, ANY, IGNORED,
          "Resend failed to send (quota, invalid sender): not about the address"),
+    *not_bounces(
+        Source.RESEND,
+        "email.sent", "email.opened", "email.clicked", "email.scheduled", "email.received",
+        "contact.created", "contact.updated", "contact.deleted", "domain.created", "domain.updated",
+        "domain.deleted",
+    ),
 )
 # fmt: on

@@ -31,6 +31,10 @@ ROWS: Final[tuple[Rule, ...]] = (
          "SendGrid deferred: it retries; a bounce/dropped follows if it gives up"),
     Rule(_SG, "spamreport", ANY, ANY, COMPLAINT, "SendGrid spam report"),
     Rule(_SG, "delivered", ANY, ANY, DELIVERY, "SendGrid delivery"),
-    # processed, open, click, unsubscribe, group_unsubscribe, group_resubscribe: no row
+    *not_bounces(
+        Source.SENDGRID,
+        "processed", "open", "click", "unsubscribe", "group_unsubscribe", "group_resubscribe",
+        "machine_opened",
+    ),
 )
 # fmt: on

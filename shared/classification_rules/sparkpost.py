@@ -62,6 +62,12 @@ ROWS: Final[tuple[Rule, ...]] = (
          "SparkPost FBL virus report: about the message (as ARF virus)"),
     Rule(Source.SPARKPOST, "spam_complaint", ANY, ANY, COMPLAINT, "SparkPost spam complaint"),
     Rule(Source.SPARKPOST, "delivery", ANY, ANY, DELIVERY, "SparkPost delivery"),
-    # injection, sms_status, track, unsubscribe, relay and AMP events: no row
+    *not_bounces(
+        Source.SPARKPOST,
+        "injection", "open", "initial_open", "click", "amp_click", "amp_open", "amp_initial_open",
+        "link_unsubscribe", "list_unsubscribe", "relay_delivery", "relay_injection",
+        "relay_permfail", "relay_rejection", "relay_tempfail", "sms_status", "ab_test_completed",
+        "ab_test_cancelled", "success", "ingest_success", "ingest_error",
+    ),
 )
 # fmt: on

@@ -68,6 +68,15 @@ _RS, _PO, _MS = Source.RESEND, Source.POSTAL, Source.MAILERSEND
 _UG, _MT = Source.UNISENDER_GO, Source.MAILTRAP
 TRANSIENT_OR_AUTOREPLY = Verdict.TRANSIENT_OR_AUTOREPLY
 
+
+def not_bounces(source: Source, *categories: str) -> tuple[Rule, ...]:
+    """IGNORED rows for a provider's documented event types that are not outcomes of a
+    delivery attempt (sends, opens, clicks, unsubscribes, account notices): known, so
+    never counted as unrecognised."""
+    why = "documented engagement / lifecycle event: not a bounce, complaint or delivery"
+    return tuple(Rule(source, c, ANY, ANY, Verdict.IGNORED, why) for c in categories)
+
+
 __all__ = [
     "ADDRESS_GONE",
     "ANY",
@@ -94,4 +103,5 @@ __all__ = [
     "Rule",
     "Source",
     "Verdict",
+    "not_bounces",
 ]

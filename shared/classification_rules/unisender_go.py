@@ -32,5 +32,6 @@ ROWS: Final[tuple[Rule, ...]] = (
          "Unisender Go retries 24-48 h, then delivered or hard_bounced"),
     Rule(_UG, "spam", ANY, ANY, COMPLAINT, "Unisender Go spam: FBL complaint"),
     Rule(_UG, "delivered", ANY, ANY, DELIVERY, "Unisender Go delivery"),
+    *not_bounces(Source.UNISENDER_GO, "sent", "opened", "clicked", "unsubscribed", "subscribed"),
 )
 # fmt: on

@@ -34,7 +34,15 @@ class Stack:
 
 
 @pytest.fixture
-async def stack(base_settings: Settings, db: asyncpg.Pool, tmp_path: Path) -> AsyncIterator[Stack]:
+def stack_env() -> dict[str, str]:
+    """Extra settings for the stack's services; a test module may override this fixture."""
+    return {}
+
+
+@pytest.fixture
+async def stack(
+    base_settings: Settings, db: asyncpg.Pool, tmp_path: Path, stack_env: dict[str, str]
+) -> AsyncIterator[Stack]:
     prefix = f"{base_settings.amqp_prefix}-e2e-{uuid.uuid4().hex[:6]}"
     port = free_port()
     env = service_env(
@@ -51,6 +59,7 @@ async def stack(base_settings: Settings, db: asyncpg.Pool, tmp_path: Path) -> As
             "BOUNCEFLOW_PRUNE_INTERVAL": "0",
             "BOUNCEFLOW_NOTIFIER_RETRY_SCHEDULE": "0.5,1,2",
             "BOUNCEFLOW_LOG_FORMAT": "json",
+            **stack_env,
         }
     )
     services = {name: Service(name, env, tmp_path / f"{name}.log") for name in SERVICES}
