@@ -7,6 +7,7 @@ import os
 import random
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -218,3 +219,30 @@ async def test_the_processor_prunes_on_its_own_and_stops_cleanly(
     finally:
         stop.set()
         await asyncio.wait_for(task, 15)
+
+
+async def test_prune_alongside_writers_reaches_the_full_replay(db: asyncpg.Pool) -> None:
+    rnd = random.Random(7)
+    before = random_events(rnd, 300, OLD_MONTH + timedelta(days=2), 60)
+    before = [replace(e, email=f"c{rnd.randrange(40)}@x.io") for e in before]
+    await apply_in_random_batches(db, rnd, before, 3)
+    after = random_events(rnd, 300, CUTOFF, 600)
+    after = [replace(e, email=f"c{rnd.randrange(40)}@x.io") for e in after]
+
+    async def writer(chunk: list[EventRecord]) -> None:
+        async with db.acquire() as conn:
+            for i in range(0, len(chunk), 5):
+                while True:
+                    try:
+                        await apply_events(conn, chunk[i : i + 5], 3)
+                        break
+                    except asyncpg.DeadlockDetectedError:
+                        continue  # the processor retries a batch the same way
+
+    async def pruner() -> None:
+        async with db.acquire() as conn:
+            await prune(conn, KEEP, 3, now=NOW)
+
+    await asyncio.gather(pruner(), writer(after[0::2]), writer(after[1::2]))
+    assert await db.fetchval("SELECT count(*) FROM events WHERE occurred_at < $1", CUTOFF) == 0
+    assert await states(db) == reference(before + after, 3)
