@@ -45,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     importer.add_argument("file", help="the CSV file ('-' for standard input)")
     importer.add_argument("--format", choices=["mailgun", "sendgrid", "ses", "bounceflow"])
     importer.add_argument("--kind", choices=["hard", "complaint"], help="override every row")
+    sub.add_parser("prune", help="delete by age what retention allows, with progress")
     dead = sub.add_parser("dlq", help="dead-lettered raw events").add_subparsers(
         dest="action", required=True
     )
@@ -140,6 +141,12 @@ def main(argv: Sequence[str] | None = None) -> None:
             configure_logging("warning", settings.log_format, "import")
             with asyncio.Runner(loop_factory=new_event_loop) as runner:
                 raise SystemExit(runner.run(_import(settings, args)))
+        elif command == "prune":
+            from services.cli_prune import run_prune
+
+            configure_logging("warning", settings.log_format, "prune")
+            with asyncio.Runner(loop_factory=new_event_loop) as runner:
+                raise SystemExit(runner.run(run_prune(settings)))
         elif command == "dlq":
             configure_logging("warning", settings.log_format, "dlq")
             with asyncio.Runner(loop_factory=new_event_loop) as runner:

@@ -18,7 +18,7 @@ RUN_ID = uuid.uuid4().hex[:10]
 
 TABLES = (
     "webhook_attempts, webhook_deliveries, webhook_endpoints, outbox, events, "
-    "subscribers, api_keys, idempotency_keys"
+    "subscribers, api_keys, idempotency_keys, deliveries, maintenance"
 )
 
 
@@ -65,6 +65,7 @@ def base_settings(database_url: str, amqp_prefix: str, infra: Servers) -> Settin
         sendgrid_public_key=None,
         webhook_basic_auth="provider:s3cret-s3cret-s3cret",
         allow_private_endpoints=True,
+        prune_interval=0,  # fixtures' provider times are years old (test_retention prunes)
         _env_file=None,
     )
 

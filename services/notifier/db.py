@@ -1,5 +1,5 @@
 """The notifier's own SQL: the figures behind the metrics gauges. (The delivery state
-machine's SQL is shared.deliveries.)"""
+machine's SQL is shared.webhook_deliveries.)"""
 
 from __future__ import annotations
 

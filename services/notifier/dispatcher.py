@@ -20,10 +20,10 @@ from services.notifier.resources import Resources
 from services.notifier.wakeup import sleep_until_set
 from shared.db_errors import DATABASE_ERRORS as DB_ERRORS
 from shared.db_errors import is_unavailable
-from shared.deliveries import claims
-from shared.deliveries.claims import Claim
-from shared.deliveries.outcomes import Kind, Outcome, decide
-from shared.deliveries.records import Attempted
+from shared.webhook_deliveries import claims
+from shared.webhook_deliveries.claims import Claim
+from shared.webhook_deliveries.outcomes import Kind, Outcome, decide
+from shared.webhook_deliveries.records import Attempted
 
 log = structlog.get_logger(__name__)
 

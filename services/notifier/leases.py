@@ -17,7 +17,7 @@ import structlog
 
 from services.notifier.wakeup import sleep_until_set
 from shared.db_errors import DATABASE_ERRORS as DB_ERRORS
-from shared.deliveries import claims
+from shared.webhook_deliveries import claims
 
 log = structlog.get_logger(__name__)
 

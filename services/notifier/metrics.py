@@ -20,8 +20,8 @@ from prometheus_client.exposition import generate_latest
 
 from services.notifier import db
 from shared.db_errors import DATABASE_ERRORS as DB_ERRORS
-from shared.deliveries.outcomes import Kind
 from shared.readiness import Checks, add_health_routes
+from shared.webhook_deliveries.outcomes import Kind
 
 log = structlog.get_logger(__name__)
 

@@ -18,8 +18,8 @@ import structlog
 from services.notifier.leases import LeaseBook
 from services.notifier.metrics import NotifierMetrics
 from shared.db_errors import DATABASE_ERRORS as DB_ERRORS
-from shared.deliveries import records
-from shared.deliveries.records import Attempted, Recorded
+from shared.webhook_deliveries import records
+from shared.webhook_deliveries.records import Attempted, Recorded
 
 log = structlog.get_logger(__name__)
 

@@ -21,8 +21,8 @@ from services.notifier.resources import Resources
 from services.notifier.wakeup import sleep_until_set
 from shared.db_errors import DATABASE_ERRORS as DB_ERRORS
 from shared.db_errors import is_unavailable
-from shared.deliveries import records
 from shared.outbox import OUTBOX_CHANNEL
+from shared.webhook_deliveries import records
 
 log = structlog.get_logger(__name__)
 

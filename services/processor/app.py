@@ -9,6 +9,7 @@ import structlog
 from aiohttp import web
 
 from services.processor.consumer import BatchConsumer
+from services.processor.housekeeping import housekeeping
 from services.processor.resources import resources
 from shared.db import StoppedWaiting
 from shared.readiness import add_health_routes, serving
@@ -28,6 +29,12 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
                 add_health_routes(app, consumer.checks)
                 port = settings.processor_health_port
                 await stack.enter_async_context(serving(app, settings.http_host, port, "processor"))
-            await consumer.run(stop)
+            pruning = asyncio.create_task(housekeeping(res.pool, settings, stop))
+            try:
+                await consumer.run(stop)
+            finally:
+                pruning.cancel()  # a prune batch in flight rolls back; the next pass resumes
+                with contextlib.suppress(asyncio.CancelledError):
+                    await pruning
     except StoppedWaiting:
         log.info("processor_stopped", applied=0, reason="stopped while waiting for the database")

@@ -145,4 +145,4 @@ async def handle_batch(
     await acks.ack(p.message for p in parsed)
     for p in parsed:
         log.info("event_applied", event_id=p.message.message_id, events=len(p.records))
-    return len(result.inserted)
+    return result.stored

@@ -54,6 +54,9 @@ async def stack(
             "BOUNCEFLOW_WEBHOOK_BASIC_AUTH": ":".join(BASIC),
             "BOUNCEFLOW_ALLOW_PRIVATE_ENDPOINTS": "true",
             "BOUNCEFLOW_NOTIFIER_POLL_INTERVAL": "0.2",
+            # fixtures carry provider times years old: the automatic prune would fold them
+            # away while a test counts them (tests/integration/test_retention.py tests it)
+            "BOUNCEFLOW_PRUNE_INTERVAL": "0",
             "BOUNCEFLOW_NOTIFIER_RETRY_SCHEDULE": "0.5,1,2",
             "BOUNCEFLOW_LOG_FORMAT": "json",
             **stack_env,

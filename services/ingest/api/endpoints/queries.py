@@ -1,7 +1,7 @@
 """The SQL of the outgoing-webhook routes: endpoints, secrets, the attempt log.
 
 What changes a delivery's or an endpoint's delivery state (retry, replay, enable,
-disable) is shared.deliveries.manual, re-exported here for the routes.
+disable) is shared.webhook_deliveries.manual, re-exported here for the routes.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from datetime import datetime
 import asyncpg
 
 from shared.db import Conn
-from shared.deliveries.manual import (
+from shared.webhook_deliveries.manual import (
     DELIVERY_COLUMNS,
     replay_failed,
     retry_delivery,

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from shared.db import Conn
-from shared.deliveries.claims import Claim
-from shared.deliveries.outcomes import AttemptResult, Kind, Outcome
+from shared.webhook_deliveries.claims import Claim
+from shared.webhook_deliveries.outcomes import AttemptResult, Kind, Outcome
 
 # The start of the reason an endpoint is disabled with after failing for too long.
 AUTO_DISABLED = "failing continuously since"
