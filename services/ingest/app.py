@@ -15,6 +15,7 @@ from services.ingest.errors import error_envelope
 from services.ingest.providers import dsn
 from services.ingest.providers import routes as provider_routes
 from services.ingest.providers.publisher import Publisher
+from services.ingest.providers.replay_guard import TokenClaims
 from services.ingest.providers.sns import CertificateCache
 from shared.broker import Topology
 from shared.db import create_pool_even_if_away
@@ -27,6 +28,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     settings = app[state.SETTINGS]
     # started while the database is away: webhooks are accepted, the API answers 503
     app[state.POOL] = await create_pool_even_if_away(settings.database_url, settings.db_pool_size)
+    app[state.TOKEN_CLAIMS] = TokenClaims(app[state.POOL])
     yield
     await app[state.POOL].close()
 

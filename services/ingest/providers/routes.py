@@ -19,7 +19,7 @@ from services.ingest.providers.base import Verdict, WebhookRequest
 from services.ingest.providers.checks import check_basic
 from services.ingest.providers.enqueue import enqueue
 from services.ingest.providers.registry import PROVIDERS, Provider
-from services.ingest.providers.replay_guard import TokenClaim, claim_token, release_token
+from services.ingest.providers.replay_guard import TokenClaim, release_token
 from shared.raw import FORWARDED_HEADERS
 
 log = structlog.get_logger(__name__)
@@ -92,7 +92,7 @@ async def _enqueue_once(
     the provider's retry after our 503 is queued."""
     assert verdict.token is not None
     pool = request.app[state.POOL]
-    claim = await claim_token(pool, provider, verdict.token, body)
+    claim = await request.app[state.TOKEN_CLAIMS].claim(provider, verdict.token, body)
     if claim is TokenClaim.REPLAYED:
         log.info("webhook_replay_ignored", provider=provider)
         return web.json_response({"success": True, "data": {"duplicate": True}})
