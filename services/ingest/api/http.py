@@ -96,6 +96,11 @@ async def parse_body(
         doc = orjson.loads(await read_body(request, max_bytes))
     except orjson.JSONDecodeError:
         doc = None
+    return validate_doc(doc, model)
+
+
+def validate_doc(doc: Any, model: type[ModelT]) -> ModelT:
+    """A parsed JSON body as `model`; 400 naming the field otherwise."""
     if not isinstance(doc, dict):
         raise web.HTTPBadRequest(text="request body must be a JSON object")
     try:

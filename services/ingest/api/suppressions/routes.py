@@ -19,10 +19,18 @@ from aiohttp import web
 from services.ingest import state
 from services.ingest.api.auth import require_scope
 from services.ingest.api.fields import EmailPath
-from services.ingest.api.http import ok, parse_body, parse_path
+from services.ingest.api.http import (
+    decode_json,
+    json_response,
+    ok,
+    parse_path,
+    read_body,
+    validate_doc,
+)
 from services.ingest.api.operations import Operation, describe
 from services.ingest.api.suppressions import queries
 from services.ingest.api.suppressions.models import (
+    MAX_CHECK,
     CheckResult,
     CheckSuppressions,
     ExportRow,
@@ -51,12 +59,12 @@ def reason_for(status: str, hard: bool | None, soft: bool | None, complaint: boo
     return "soft_bounce_limit" if soft else "manual"
 
 
+def _suppressed_reason(row: asyncpg.Record) -> Reason:
+    return reason_for(row["status"], row["hard"], row["soft"], row["complaint"])
+
+
 def _suppressed(row: asyncpg.Record) -> Suppressed:
-    return Suppressed(
-        email=row["email"],
-        status=row["status"],
-        reason=reason_for(row["status"], row["hard"], row["soft"], row["complaint"]),
-    )
+    return Suppressed(email=row["email"], status=row["status"], reason=_suppressed_reason(row))
 
 
 @routes.post("/api/v1/suppressions/check")
@@ -75,11 +83,40 @@ async def check(request: web.Request) -> web.StreamResponse:
 
     Only the suppressed ones are listed; `checked` counts the distinct addresses.
     """
-    body = await parse_body(request, CheckSuppressions, max_bytes=MAX_CHECK_BYTES)
-    emails = sorted(set(body.emails))
+    doc = decode_json(await read_body(request, MAX_CHECK_BYTES))
+    folded = plain_addresses(doc)
+    if folded is None:  # something to complain about: the model names it
+        folded = validate_doc(doc, CheckSuppressions).emails
+    emails = sorted(set(folded))
     async with request.app[state.POOL].acquire() as conn:
         rows = await queries.suppressed_among(conn, emails)
-    return ok(CheckResult(suppressed=[_suppressed(r) for r in rows], checked=len(emails)))
+    # CheckResult's JSON, written directly: 10,000 models cost more than the query
+    suppressed = [
+        {"email": r["email"], "status": r["status"], "reason": _suppressed_reason(r)} for r in rows
+    ]
+    return json_response(
+        {"success": True, "data": {"suppressed": suppressed, "checked": len(emails)}}
+    )
+
+
+def plain_addresses(doc: object) -> list[str] | None:
+    """CheckSuppressions' `emails`, folded, when every one is a plain valid address (the
+    usual call), without the model's per-item cost; None for anything else, which the
+    model then accepts or refuses. Accepts a subset of what the model accepts, with the
+    same result."""
+    if not isinstance(doc, dict):
+        return None
+    emails = doc.get("emails")
+    if not isinstance(emails, list) or len(emails) > MAX_CHECK:
+        return None
+    out: list[str] = []
+    for value in emails:
+        if type(value) is not str or len(value) < 3 or not address.is_valid(value):
+            return None
+        if (email := address.normalise(value)) is None:
+            return None
+        out.append(email)
+    return out
 
 
 @routes.get("/api/v1/suppressions/export")
