@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 
+import orjson
 import structlog
 
 # Keys whose values must never reach a log line.
@@ -22,11 +24,22 @@ def _redact(
     return event_dict
 
 
+def _orjson_text(obj: object, **_kw: object) -> str:
+    """JSON lines via orjson (several times json.dumps' speed); what it cannot encode
+    natively (a key that is no string, an exotic value) is written as its str()."""
+    try:
+        return orjson.dumps(obj, default=str).decode()
+    except TypeError:
+        return json.dumps(obj, default=str)
+
+
 def configure_logging(level: str = "info", fmt: str = "auto", service: str = "bounceflow") -> None:
     """Configure structlog once per process; every line carries the service name."""
     use_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
     renderer: structlog.typing.Processor = (
-        structlog.processors.JSONRenderer() if use_json else structlog.dev.ConsoleRenderer()
+        structlog.processors.JSONRenderer(serializer=_orjson_text)
+        if use_json
+        else structlog.dev.ConsoleRenderer()
     )
     numeric = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
     structlog.configure(

@@ -143,6 +143,11 @@ async def handle_batch(
         await acks.nack([p.message for p in parsed])
         return 0
     await acks.ack(p.message for p in parsed)
-    for p in parsed:
-        log.info("event_applied", event_id=p.message.message_id, events=len(p.records))
+    # one line per batch, naming every ingest event id in it (grep finds an event's line)
+    log.info(
+        "batch_applied",
+        event_ids=[p.message.message_id for p in parsed],
+        events=sum(len(p.records) for p in parsed),
+        stored=result.stored,
+    )
     return result.stored

@@ -19,8 +19,10 @@ for its provider (usually: accepted).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+import orjson
 
 from shared.raw import AuthMethod
 
@@ -74,3 +76,17 @@ class WebhookRequest:
     now: float  # epoch seconds
     basic_ok: bool = False  # valid BOUNCEFLOW_WEBHOOK_BASIC_AUTH credentials were sent
     certificates: SigningCertificates | None = None  # for async authenticators (SES via SNS)
+    _parsed: list[Any] = field(default_factory=list, compare=False, repr=False)
+
+    def json(self) -> Any:
+        """The body as JSON, parsed once however many checks read it; raises
+        orjson.JSONDecodeError (each time) when it is not JSON."""
+        if not self._parsed:
+            try:
+                self._parsed.append(orjson.loads(self.body))
+            except orjson.JSONDecodeError as exc:
+                self._parsed.append(exc)
+        doc = self._parsed[0]
+        if isinstance(doc, orjson.JSONDecodeError):
+            raise doc
+        return doc

@@ -27,15 +27,19 @@ NAME: Final = "mailgun"
 _FORMS: Final = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
-def mailgun_signature_fields(content_type: str, body: bytes) -> tuple[str, str, str] | None:
+def mailgun_signature_fields(
+    content_type: str, body: bytes, parsed: WebhookRequest | None = None
+) -> tuple[str, str, str] | None:
     """(timestamp, token, signature) of a Mailgun webhook, JSON or legacy form.
 
     In legacy form posts user-variables share the namespace, so the real
-    signature fields are the *last* values.
+    signature fields are the *last* values. `parsed`: the request `body` came with,
+    whose JSON is then parsed only once.
     """
     try:
         if content_type.startswith("application/json"):
-            sig = orjson.loads(body).get("signature")
+            doc = parsed.json() if parsed is not None else orjson.loads(body)
+            sig = doc.get("signature")
             if not isinstance(sig, dict):
                 return None
             fields = (sig.get("timestamp"), sig.get("token"), sig.get("signature"))
@@ -75,7 +79,7 @@ def authenticate(req: WebhookRequest, settings: Settings) -> Verdict:
         return accepted(AuthMethod.BASIC)
     if settings.mailgun_signing_key is None:
         return unconfigured(settings, "BOUNCEFLOW_MAILGUN_SIGNING_KEY")
-    fields = mailgun_signature_fields(req.content_type, req.body)
+    fields = mailgun_signature_fields(req.content_type, req.body, req)
     key = settings.mailgun_signing_key.get_secret_value()
     return verify_mailgun(fields, key, req.now, settings.signature_tolerance)
 

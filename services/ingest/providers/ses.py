@@ -23,9 +23,9 @@ from shared.settings import Settings
 NAME: Final = "ses"
 
 
-def _json_object(body: bytes) -> dict[str, Any] | None:
+def _json_object(req: WebhookRequest) -> dict[str, Any] | None:
     try:
-        doc = orjson.loads(body)
+        doc = req.json()
     except orjson.JSONDecodeError:
         return None
     return doc if isinstance(doc, dict) else None
@@ -57,7 +57,7 @@ async def authenticate(req: WebhookRequest, settings: Settings) -> Verdict:
     Basic auth is our own secret in the subscription URL: it authenticates the whole
     request (raw message delivery has no signature at all). Without it, only a signed
     envelope passes, and the processor then reads only its signed fields."""
-    doc = _json_object(req.body)
+    doc = _json_object(req)
     if req.basic_ok:
         topic = req.headers.get("x-amz-sns-topic-arn")
         if doc is not None and "TopicArn" in doc:
@@ -80,7 +80,7 @@ async def authenticate(req: WebhookRequest, settings: Settings) -> Verdict:
 def well_formed(req: WebhookRequest) -> str | None:
     """An SNS envelope or an SES event: a JSON object."""
     try:
-        doc = orjson.loads(req.body)
+        doc = req.json()
     except orjson.JSONDecodeError:
         return "body is not JSON"
     return None if isinstance(doc, dict) else "body must be a JSON object"

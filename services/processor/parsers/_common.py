@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Mapping
@@ -132,6 +133,12 @@ def domain_of(value: object) -> str | None:
     s = text(value)
     if s is None or len(s) > 2 * _MAX_DOMAIN + 64:
         return None
+    return _domain(s)
+
+
+@functools.lru_cache(maxsize=4096)
+def _domain(s: str) -> str | None:
+    """domain_of for a string of bounded length; cached: a batch names few domains."""
     if "<" in s or ">" in s:
         m = _ANGLE_ADDR.search(s)
         if m is None:
