@@ -1,8 +1,8 @@
 """Each provider's request authentication, done at send time as the provider does it.
 
-Signing providers sign with the demo's keys (demo/keys.py); the ones that do not sign
-(SES raw delivery and SendGrid here too, Postmark, SparkPost, Mailjet, Brevo) send the
-basic-auth credentials an operator puts in the webhook URL.
+Signing providers sign with the demo's keys (demo/keys.py). Postmark, SparkPost, Mailjet
+and Brevo do not sign: they send the basic-auth credentials an operator puts in the
+webhook URL, and so does SES here (an SNS signature needs a certificate fetched from AWS).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 
 import orjson
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric import ec, padding
 
 from demo.keys import DemoKeys
 from demo.processes import basic_auth
@@ -35,6 +35,16 @@ def mailgun(body: bytes, key: str, now: int) -> tuple[bytes, Headers]:
     sig = hmac.new(key.encode(), (ts + token).encode(), hashlib.sha256).hexdigest()
     doc["signature"] = {"timestamp": ts, "token": token, "signature": sig}
     return orjson.dumps(doc), {}
+
+
+def sendgrid(body: bytes, keys: DemoKeys, now: int) -> Headers:
+    """Signed Event Webhook: ECDSA P-256 / SHA-256 over the timestamp + body, base64 DER."""
+    ts = str(now)
+    sig = keys.sendgrid.sign(ts.encode() + body, ec.ECDSA(hashes.SHA256()))
+    return {
+        "X-Twilio-Email-Event-Webhook-Signature": base64.b64encode(sig).decode(),
+        "X-Twilio-Email-Event-Webhook-Timestamp": ts,
+    }
 
 
 def mandrill(body: bytes, key: str, url: str) -> Headers:
@@ -89,6 +99,7 @@ def authenticate(
     """(body, extra headers, how) for one request to `url`, the provider's webhook URL."""
     signers: dict[str, Callable[[], tuple[bytes, Headers]]] = {
         "mailgun": lambda: mailgun(body, keys.mailgun, now),
+        "sendgrid": lambda: (body, sendgrid(body, keys, now)),
         "mandrill": lambda: (body, mandrill(body, keys.mandrill, url)),
         "resend": lambda: (body, svix(body, keys.resend, now)),
         "postal": lambda: (body, postal(body, keys)),
