@@ -23,7 +23,8 @@ from shared.db import Conn
 
 KEY_PREFIX = "bf_"
 DISPLAY_PREFIX_LENGTH = 8
-SCOPES = ("subscribers", "webhooks", "admin")
+SCOPES = ("subscribers", "subscribers:read", "webhooks", "admin")
+READ_SUFFIX = ":read"  # `<scope>:read` grants that scope's GETs (CONTRACT §5)
 ADMIN_SCOPE = "admin"
 # Longer than any key we issue; anything bigger is not worth hashing.
 MAX_KEY_LENGTH = 256

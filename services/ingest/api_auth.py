@@ -19,7 +19,13 @@ from aiohttp import web
 from services.ingest import keys
 from services.ingest.errors import error_response
 from services.ingest.operations import mark_scope
-from shared.apikeys import SCOPES, ApiKeyInfo, authenticate, parse_authorization
+from shared.apikeys import (
+    READ_SUFFIX,
+    SCOPES,
+    ApiKeyInfo,
+    authenticate,
+    parse_authorization,
+)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ErrorRenderer = Callable[[int, str, dict[str, str] | None], web.Response]
@@ -61,7 +67,8 @@ def require_scope(
             info = await authenticate(request.app[keys.POOL], key)
             if info is None:
                 return render(401, BAD_KEY, CHALLENGE)
-            if not info.allows(scope):
+            reads = request.method in {"GET", "HEAD"} and info.allows(scope + READ_SUFFIX)
+            if not (info.allows(scope) or reads):
                 return render(403, f"Required permission: {scope}", None)
             request[API_KEY] = info
             return await handler(request)

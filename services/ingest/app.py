@@ -8,6 +8,7 @@ import aiohttp
 from aiohttp import web
 
 from services.ingest import keys, webhook_dsn, webhooks
+from services.ingest.api.dashboard.routes import add_dashboard_routes
 from services.ingest.api_routes import add_api_routes
 from services.ingest.errors import error_envelope
 from services.ingest.provider_auth import ProviderKeys, load_sendgrid_key
@@ -58,4 +59,5 @@ def build_app(settings: Settings) -> web.Application:
     app.add_routes(webhook_dsn.routes)  # before the generic /webhooks/{provider}
     app.add_routes(webhooks.routes)
     add_api_routes(app)
+    add_dashboard_routes(app)
     return app

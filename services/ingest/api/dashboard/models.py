@@ -1,0 +1,88 @@
+"""Queries and answers of the dashboard's data routes (/api/v1/stats/series, /breakdown,
+/endpoint-health). Counts follow GET /api/v1/stats exactly: the same events, window and
+rates (services.ingest.stats), so a bucket or group sums to the overall numbers."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from services.ingest.api_models import ApiInput, Rfc3339, UtcTimestamp
+from services.ingest.api_stats import StatsBlock
+
+Bucket = Literal["day", "hour"]
+GroupBy = Literal["kind", "source", "campaign", "recipient_domain", "domain"]
+Health = Literal["healthy", "failing", "disabled"]
+
+MAX_BUCKETS = 1000  # a year of days, or 41 days of hours
+
+
+class Window(ApiInput):
+    since: Rfc3339 | None = Field(
+        default=None, description="RFC 3339, inclusive; default: 30 days before `until`"
+    )
+    until: Rfc3339 | None = Field(default=None, description="RFC 3339, exclusive; default: now")
+
+
+class SeriesQuery(Window):
+    bucket: Bucket = Field(
+        default="day",
+        description=f"bucket width, aligned to UTC; at most {MAX_BUCKETS} buckets per window",
+    )
+
+
+class SeriesPoint(StatsBlock):
+    start: UtcTimestamp = Field(
+        description="the bucket's UTC start; the first and last may be cut by the window"
+    )
+
+
+class Series(BaseModel):
+    since: UtcTimestamp
+    until: UtcTimestamp
+    bucket: Bucket
+    points: list[SeriesPoint] = Field(description="every bucket of the window, oldest first")
+
+
+class BreakdownQuery(Window):
+    by: GroupBy = Field(
+        default="source",
+        description="`kind`, `source`, `campaign` (campaign_name; null when none), "
+        "`recipient_domain` (the domain of the recipient address), or `domain` (the sending "
+        "domain: 422 while events do not record one)",
+    )
+    limit: int = Field(default=20, ge=1, le=100, description="the largest groups, at most")
+
+
+class Group(StatsBlock):
+    key: str | None = Field(description="the group's value; null for events without one")
+    events: int = Field(description="delivered + hard + soft + complaints")
+
+
+class Breakdown(BaseModel):
+    since: UtcTimestamp
+    until: UtcTimestamp
+    by: GroupBy
+    groups: list[Group] = Field(description="largest first (by `events`), then by key")
+    total_groups: int
+
+
+class EndpointHealth(BaseModel):
+    """An outgoing endpoint's health; its URL cut to the origin (paths may carry tokens)."""
+
+    id: int
+    origin: str = Field(description="scheme://host[:port] of the endpoint's URL")
+    enabled: bool
+    health: Health
+    failing_since: UtcTimestamp | None
+    disabled_reason: str | None
+    pending: int = Field(description="deliveries waiting (first attempts and retries)")
+    pending_retries: int = Field(description="pending deliveries that failed at least once")
+    failed: int = Field(description="deliveries dead-lettered (retries exhausted) in the window")
+
+
+class EndpointHealthList(BaseModel):
+    since: UtcTimestamp
+    until: UtcTimestamp
+    endpoints: list[EndpointHealth]
