@@ -29,7 +29,7 @@ class Seeded:
 
 def _record(rng: random.Random, kind: HistoryKind, day: int, i: int, now: datetime) -> EventRecord:
     when = now - timedelta(days=day, minutes=rng.randrange(1, 24 * 60))
-    user = rng.randrange(400)
+    user = rng.randrange(5000)
     return EventRecord(
         dedup_key=f"seed:{kind.value}:{day}:{i}",
         email=f"user{user}@{rng.choice(DOMAINS)}",
@@ -42,20 +42,21 @@ def _record(rng: random.Random, kind: HistoryKind, day: int, i: int, now: dateti
 
 
 def history(now: datetime) -> list[EventRecord]:
-    """DAYS days of deliveries, bounces and complaints; one bad week in the middle."""
+    """Today and DAYS days before: deliveries, bounces and complaints; one bad week in the middle."""
     rng = random.Random(SEED)
     out: list[EventRecord] = []
-    for day in range(1, DAYS + 1):
+    for day in range(DAYS, -1, -1):
         bad = 8 <= day <= 11
         mix = {
-            HistoryKind.DELIVERY: rng.randrange(60, 90),
-            HistoryKind.HARD: rng.randrange(4, 7) if bad else rng.randrange(0, 2),
-            HistoryKind.SOFT: rng.randrange(0, 4),
+            HistoryKind.DELIVERY: rng.randrange(300, 400),
+            HistoryKind.HARD: rng.randrange(14, 24) if bad else rng.randrange(0, 6),
+            HistoryKind.SOFT: rng.randrange(0, 8),
             HistoryKind.COMPLAINT: 1 if day in (3, 9, 15) else 0,
         }
         for kind, n in mix.items():
             out.extend(_record(rng, kind, day, i, now) for i in range(n))
-    return out
+    # applied oldest first, as they happened: the bounce log lists newest first by id
+    return sorted(out, key=lambda r: r.occurred_at)
 
 
 async def add_endpoint_states(db: asyncpg.Pool) -> list[int]:
@@ -105,8 +106,12 @@ async def seed(client: Client, db: asyncpg.Pool, now: datetime | None = None) ->
     """History through the ledger (what the processor applies), today's bounces through
     POST /api/v1/bounces, endpoints in three states."""
     now = now or datetime.now(UTC)
+    events = history(now)
     async with db.acquire() as conn:
-        await apply_events(conn, history(now), 3, now=now)
+        for day in range(DAYS, -1, -1):  # a day at a time: the log's ids follow the days
+            start, end = now - timedelta(days=day + 1), now - timedelta(days=day)
+            batch = [e for e in events if start <= e.occurred_at < end]
+            await apply_events(conn, batch, 3, now=now)
     auth = bearer(await make_key(db, "subscribers"))
     reports: list[dict[str, Any]] = [
         {"email": "jane@gmail.com", "bounce_type": "hard", "campaign_name": "welcome"},

@@ -52,7 +52,7 @@ function span() {
   const unit = bucket === 'hour' ? 3600e3 : 86400e3;
   const until = new Date(Math.ceil(Date.now() / unit) * unit);
   const since = new Date(until.getTime() - count * unit);
-  return { bucket, since: since.toISOString(), until: until.toISOString() };
+  return { bucket, since: iso(since), until: iso(until) };
 }
 
 function setValue(id, value, text) {
@@ -61,12 +61,15 @@ function setValue(id, value, text) {
   node.textContent = text;
 }
 
-function badge(node, level) {
+function badge(node, level, text = level) {
   const tag = document.createElement('span');
   tag.className = `badge badge-${level}`;
-  tag.textContent = level;
+  tag.textContent = text;
   node.append(' ', tag);
 }
+
+const iso = (date) => date.toISOString().replace('.000Z', 'Z');
+const when = (stamp) => stamp.replace('T', ' ');
 
 function renderTotals(stats) {
   for (const k of ['sent', 'delivered', 'hard', 'soft', 'complaints']) {
@@ -88,13 +91,17 @@ function table(node, head, rows) {
     tr.append(th);
   }
   const tbody = document.createElement('tbody');
-  for (const { key, cells, level } of rows) {
+  for (const { key, cells } of rows) {
     const row = tbody.insertRow();
     row.dataset.key = key;
-    for (const [i, cell] of cells.entries()) {
+    for (const cell of cells) {
       const td = row.insertCell();
-      td.textContent = cell;
-      if (i === cells.length - 1 && level) badge(td, level);
+      // a cell is its text, or { text, level, tag } for a text with a coloured badge
+      td.textContent = typeof cell === 'string' ? cell : cell.text;
+      if (cell.level) {
+        badge(td, cell.level, cell.tag);
+        td.className = 'status';
+      }
     }
   }
   if (!rows.length) tbody.insertRow().insertCell().textContent = 'nothing in this window';
@@ -104,19 +111,24 @@ function table(node, head, rows) {
 function renderBreakdown(by, data) {
   const rows = data.groups.map((g) => ({
     key: g.key ?? '',
-    level: g.status,
     cells: [g.key ?? '(none)', int(g.delivered), int(g.hard), int(g.soft), int(g.complaints),
-      percent(g.hard_bounce_rate)],
+      { text: percent(g.hard_bounce_rate), level: g.bounce_status },
+      { text: percent(g.complaint_rate), level: g.complaint_status }],
   }));
   table($(`breakdown-${by}`), [by === 'source' ? 'provider' : by.replace('_', ' '), 'delivered',
-    'hard', 'soft', 'complaints', 'hard rate'], rows);
+    'hard', 'soft', 'complaints', 'hard rate', 'complaint rate'], rows);
 }
 
+const unrecorded = new Set(); // groupings the server said it cannot make (asked once)
+
 async function loadBreakdown(by, s) {
+  if (unrecorded.has(by)) return;
+  const q = `by=${by}&since=${s.since}&until=${s.until}&limit=10`;
   try {
-    renderBreakdown(by, await api(`/api/v1/stats/breakdown?by=${by}&since=${s.since}&until=${s.until}&limit=10`));
+    renderBreakdown(by, await api(`/api/v1/stats/breakdown?${q}`));
   } catch (err) {
     if (by !== 'domain' || err.code !== 'not_recorded') throw err;
+    unrecorded.add(by);
     $('breakdown-domain').replaceChildren();
     $('breakdown-domain-note').textContent = 'Not recorded yet: events carry no sending domain.';
   }
@@ -145,10 +157,11 @@ function renderEndpoints(data) {
   table($('endpoints'), ['endpoint', 'pending', 'retrying', 'dead-lettered', 'health'],
     data.endpoints.map((e) => ({
       key: String(e.id),
-      level: { healthy: 'safe', failing: 'warning', disabled: 'danger' }[e.health],
-      cells: [`#${e.id} ${e.origin}`, int(e.pending), int(e.pending_retries), int(e.failed),
-        e.health === 'failing' ? `failing since ${e.failing_since}`
-          : e.health === 'disabled' ? `disabled: ${e.disabled_reason ?? 'by hand'}` : ''],
+      cells: [`#${e.id} ${e.origin}`, int(e.pending), int(e.pending_retries), int(e.failed), {
+        text: e.health === 'failing' ? `since ${when(e.failing_since)}` : e.disabled_reason ?? '',
+        level: { healthy: 'safe', failing: 'warning', disabled: 'danger' }[e.health],
+        tag: e.health,
+      }],
     })));
 }
 
@@ -157,7 +170,7 @@ async function loadBounces() {
   table($('latest-bounces'), ['when', 'email', 'type', 'provider', 'campaign', 'diagnostic'],
     page.bounces.map((b) => ({
       key: String(b.id),
-      cells: [b.created_at, b.email, b.bounce_type, b.source, b.campaign_name ?? '',
+      cells: [when(b.created_at), b.email, b.bounce_type, b.source, b.campaign_name ?? '',
         b.diagnostic_code ?? ''],
     })));
   $('latest-bounces').dataset.total = String(page.total);

@@ -19,14 +19,16 @@ export function percent(rate, digits = 2) {
 }
 
 function label(start, bucket) {
-  const iso = new Date(start).toISOString();
-  return bucket === 'hour' ? `${iso.slice(5, 10)} ${iso.slice(11, 13)}h` : iso.slice(0, 10);
+  const iso = new Date(start).toISOString(); // the window's dates are above the charts
+  return bucket === 'hour' ? `${iso.slice(5, 10)} ${iso.slice(11, 13)}h` : iso.slice(5, 10);
 }
 
+// The y axis: tall enough for the data, never so tall that the bands vanish (an hour with
+// one bounce and nothing delivered is 100 %): such points sit on the top edge, marked.
 function scale(points, rateOf, bands) {
   const top = Math.max(...points.map(rateOf), 0);
   const dangerFrom = bands[bands.length - 1].from;
-  return Math.max(top * 1.15, dangerFrom * 1.4);
+  return Math.min(Math.max(top * 1.15, dangerFrom * 1.4), dangerFrom * 3);
 }
 
 function drawBands(svg, bands, y, yMax) {
@@ -50,25 +52,30 @@ function drawAxes(svg, points, bands, x, y, yMax, bucket) {
   }
   const every = Math.max(1, Math.ceil(points.length / 6));
   points.forEach((p, i) => {
-    if (i % every !== 0 && i !== points.length - 1) return;
-    svg.append(el('text', { x: x(i), y: H - 8, class: 'tick', 'text-anchor': 'middle' },
+    const last = i === points.length - 1;
+    if (i % every !== 0 && !last) return;
+    if (!last && points.length - 1 - i < every / 2) return; // would overlap the last label
+    const anchor = i === 0 ? 'start' : last ? 'end' : 'middle';
+    svg.append(el('text', { x: x(i), y: H - 8, class: 'tick', 'text-anchor': anchor },
       label(p.start, bucket)));
   });
 }
 
-function drawLine(svg, points, rateOf, detail, x, y, bucket) {
+function drawLine(svg, points, rateOf, detail, x, y, yMax, bucket) {
+  const at = (p) => y(Math.min(rateOf(p), yMax));
   let d = '';
   let pen = 'M';
   points.forEach((p, i) => {
     if (p.sent === 0 && rateOf(p) === 0) { pen = 'M'; return; }
-    d += `${pen}${x(i).toFixed(1)},${y(rateOf(p)).toFixed(1)} `;
+    d += `${pen}${x(i).toFixed(1)},${at(p).toFixed(1)} `;
     pen = 'L';
   });
   svg.append(el('path', { d: d.trim(), class: 'line' }));
   points.forEach((p, i) => {
     if (p.sent === 0 && rateOf(p) === 0) return;
     const dot = el('circle', {
-      cx: x(i), cy: y(rateOf(p)), r: 3.5, class: 'point',
+      cx: x(i), cy: at(p), r: rateOf(p) > yMax ? 5 : 3.5,
+      class: rateOf(p) > yMax ? 'point off-scale' : 'point',
       'data-testid': 'point', 'data-start': p.start, 'data-value': rateOf(p),
     });
     dot.append(el('title', {}, `${label(p.start, bucket)}: ${percent(rateOf(p))} (${detail(p)})`));
@@ -89,7 +96,7 @@ export function rateChart(figure, { points, bucket, rateOf, detail, bands, title
   });
   drawBands(svg, bands, y, yMax);
   drawAxes(svg, points, bands, x, y, yMax, bucket);
-  drawLine(svg, points, rateOf, detail, x, y, bucket);
+  drawLine(svg, points, rateOf, detail, x, y, yMax, bucket);
   figure.append(svg);
   figure.setAttribute('aria-busy', 'false');
   figure.dataset.points = String(points.length);
