@@ -52,8 +52,8 @@ from tests.sns_signer import SnsSigner
 
 TOLERANCE = 900.0
 MAILGUN_KEY = "bench-signing-key"
-BASIC = ("provider", "s3cret")
-BASIC_HEADER = "Basic " + base64.b64encode(b"provider:s3cret").decode()
+BASIC = ("provider", "s3cret-s3cret-s3cret")
+BASIC_HEADER = "Basic " + base64.b64encode(b"provider:s3cret-s3cret-s3cret").decode()
 CERT_URL = "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-bench.pem"
 SNS_DEFAULTS = {
     "TopicArn": "arn:aws:sns:us-east-1:123456789012:bench",

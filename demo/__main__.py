@@ -30,7 +30,7 @@ from shared.broker import delete_topology
 
 DATABASE = "postgresql://postgres@127.0.0.1:5432/bounceflow_demo"
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
-BASIC = ("demo", "demo-password")
+BASIC = ("demo", "demo-password-1234")
 LOGS = Path(".demo")
 TIMEOUT = 60.0  # seconds for everything to arrive
 

@@ -24,7 +24,8 @@ from shared.db import Conn
 KEY_PREFIX = "bf_"
 DISPLAY_PREFIX_LENGTH = 8
 SCOPES = ("subscribers", "subscribers:read", "webhooks", "admin")
-READ_SUFFIX = ":read"  # `<scope>:read` grants that scope's GETs (CONTRACT §5)
+# `<scope>:read` grants a scope's reads only: what a sending app needs to ask "may I send?"
+READ_SUFFIX = ":read"
 ADMIN_SCOPE = "admin"
 # Longer than any key we issue; anything bigger is not worth hashing.
 MAX_KEY_LENGTH = 256
@@ -41,9 +42,12 @@ class ApiKeyInfo:
     created_at: datetime
     revoked_at: datetime | None = None
 
-    def allows(self, scope: str) -> bool:
-        """True when the key holds `scope`; `admin` implies every scope."""
-        return scope in self.scopes or ADMIN_SCOPE in self.scopes
+    def allows(self, scope: str, *, read: bool = False) -> bool:
+        """True when the key holds `scope`; `admin` implies every scope, and for a
+        read (`read=True`) `<scope>:read` is enough."""
+        if scope in self.scopes or ADMIN_SCOPE in self.scopes:
+            return True
+        return read and scope + READ_SUFFIX in self.scopes
 
     def describe(self) -> str:
         """One line for `bounceflow apikey list`."""

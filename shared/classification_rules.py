@@ -86,14 +86,15 @@ RULES: Final[tuple[Rule, ...]] = (
 
     # ---- Mailgun (category = event; qualifier = "severity/reason" (JSON webhooks)
     #      or reason (legacy "dropped"); code = delivery-status.code / legacy code)
-    Rule(_MG, "failed", ANY, "605", IGNORED,
-         "Mailgun suppression echo: previously bounced address, not a new bounce"),
+    Rule(_MG, "failed", ANY, "605", HARD,
+         "Mailgun refused: the address hard-bounced before (CONTRACT §4: one fact, one "
+         "outcome -- as SendGrid 'Bounced Address' and SES OnAccountSuppressionList)"),
     Rule(_MG, "failed", ANY, "606", IGNORED,
          "Mailgun suppression echo: previously unsubscribed address"),
     Rule(_MG, "failed", ANY, "607", IGNORED,
          "Mailgun suppression echo: previously complained address"),
-    Rule(_MG, "failed", "permanent/suppress-bounce", ANY, IGNORED,
-         "Mailgun suppression echo (by reason, whatever the code)"),
+    Rule(_MG, "failed", "permanent/suppress-bounce", ANY, HARD,
+         "Mailgun refused: previously bounced (by reason, whatever the code)"),
     Rule(_MG, "failed", "permanent/suppress-unsubscribe", ANY, IGNORED,
          "Mailgun suppression echo (by reason, whatever the code)"),
     Rule(_MG, "failed", "permanent/suppress-complaint", ANY, IGNORED,
@@ -110,7 +111,7 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule(_MG, "delivered", ANY, ANY, DELIVERY, "Mailgun delivery"),
     Rule(_MG, "bounced", ANY, ANY, HARD,
          "legacy webhook 'bounced' is Mailgun's permanent failure"),
-    Rule(_MG, "dropped", ANY, "605", IGNORED, "legacy suppression echo: previously bounced"),
+    Rule(_MG, "dropped", ANY, "605", HARD, "legacy: refused, the address bounced before"),
     Rule(_MG, "dropped", ANY, "606", IGNORED, "legacy suppression echo: unsubscribed"),
     Rule(_MG, "dropped", ANY, "607", IGNORED, "legacy suppression echo: complained"),
     Rule(_MG, "dropped", ANY, "498", SOFT, "legacy Mailgun-internal DNS failure: soft"),
@@ -144,6 +145,167 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule(_SG, "spamreport", ANY, ANY, COMPLAINT, "SendGrid spam report"),
     Rule(_SG, "delivered", ANY, ANY, DELIVERY, "SendGrid delivery"),
     # processed, open, click, unsubscribe, group_unsubscribe, group_resubscribe: no row
+
+    # ---- Postmark (category = RecordType, lower-case; bounce qualifier = `Type`, lower-case;
+    #      SubscriptionChange qualifier = "suppress|reactivate/<SuppressionReason>").
+    #      Types: postmarkapp.com/developer/api/bounce-api#bounce-types
+    Rule(Source.POSTMARK, "bounce", "hardbounce", ANY, HARD, "Postmark HardBounce"),
+    Rule(Source.POSTMARK, "bounce", "bademailaddress", ANY, HARD,
+         "Postmark BadEmailAddress: invalid address (as SendGrid dropped 'invalid')"),
+    Rule(Source.POSTMARK, "bounce", "softbounce", ANY, TRANSIENT, "Postmark SoftBounce"),
+    Rule(Source.POSTMARK, "bounce", "transient", ANY, TRANSIENT,
+         "Postmark Transient: delivery delayed or temporarily failed"),
+    Rule(Source.POSTMARK, "bounce", "dnserror", ANY, TRANSIENT, "Postmark DnsError: temporary"),
+    Rule(Source.POSTMARK, "bounce", "blocked", ANY, TRANSIENT,
+         "Postmark Blocked (ISP block, not a dead address): soft, as SendGrid blocked"),
+    Rule(Source.POSTMARK, "bounce", "spamnotification", ANY, TRANSIENT,
+         "Postmark SpamNotification: a spam filter's block of this message: soft"),
+    Rule(Source.POSTMARK, "bounce", "dmarcpolicy", ANY, SOFT,
+         "Postmark DMARCPolicy: rejected for the sender's DMARC policy: about the sender"),
+    Rule(Source.POSTMARK, "bounce", "spamcomplaint", ANY, COMPLAINT,
+         "Postmark SpamComplaint reported as a bounce record"),
+    *(Rule(Source.POSTMARK, "bounce", t.lower(), ANY, IGNORED,
+           f"Postmark {t}: not a delivery outcome for the address")
+      for t in ("AutoResponder", "Unsubscribe", "Subscribe", "AddressChange", "OpenRelayTest",
+                "VirusNotification", "ChallengeVerification", "ManuallyDeactivated",
+                "Unconfirmed", "SMTPApiError", "InboundError", "TemplateRenderingFailed")),
+    Rule(Source.POSTMARK, "bounce", ANY, ANY, BY_CODE,
+         "Postmark Unknown (or a type not in its table): the code decides, else soft"),
+    Rule(Source.POSTMARK, "spamcomplaint", ANY, ANY, COMPLAINT, "Postmark spam complaint"),
+    Rule(Source.POSTMARK, "delivery", ANY, ANY, DELIVERY, "Postmark delivery"),
+    Rule(Source.POSTMARK, "subscriptionchange", "suppress/hardbounce", ANY, HARD,
+         "Postmark inactive recipient after a hard bounce: one fact, one outcome (§4)"),
+    Rule(Source.POSTMARK, "subscriptionchange", "suppress/spamcomplaint", ANY, IGNORED,
+         "Postmark suppression after a complaint: ignored, as Mailgun 607"),
+    Rule(Source.POSTMARK, "subscriptionchange", ANY, ANY, IGNORED,
+         "Postmark manual suppression (unsubscribe) or reactivation: not a bounce"),
+    # open, click: no row
+
+    # ---- SparkPost (category = event `type`; out_of_band is read as bounce; bounce
+    #      qualifier = `bounce_class`: support.sparkpost.com/docs/deliverability/
+    #      bounce-classification-codes; *_rejection qualifier = "suppressed" when the
+    #      reason says the address is on the suppression list, else "other")
+    Rule(Source.SPARKPOST, "bounce", "1", ANY, TRANSIENT,
+         "SparkPost 1 Undetermined: soft unless the code says the address is gone"),
+    Rule(Source.SPARKPOST, "bounce", "10", ANY, HARD, "SparkPost 10 Invalid Recipient"),
+    Rule(Source.SPARKPOST, "bounce", "20", ANY, TRANSIENT, "SparkPost 20 Soft Bounce"),
+    Rule(Source.SPARKPOST, "bounce", "21", ANY, SOFT, "SparkPost 21 DNS Failure"),
+    Rule(Source.SPARKPOST, "bounce", "22", ANY, SOFT, "SparkPost 22 Mailbox Full"),
+    Rule(Source.SPARKPOST, "bounce", "23", ANY, SOFT, "SparkPost 23 Too Large"),
+    Rule(Source.SPARKPOST, "bounce", "24", ANY, SOFT, "SparkPost 24 Timeout"),
+    Rule(Source.SPARKPOST, "bounce", "25", ANY, IGNORED,
+         "SparkPost 25 Admin Failure: failed by SparkPost's own policies, not the recipient"),
+    Rule(Source.SPARKPOST, "bounce", "26", ANY, IGNORED,
+         "SparkPost 26 Smart Send Suppression: not sent for low engagement"),
+    Rule(Source.SPARKPOST, "bounce", "30", ANY, HARD, "SparkPost 30 Generic Bounce: No RCPT"),
+    Rule(Source.SPARKPOST, "bounce", "40", ANY, TRANSIENT, "SparkPost 40 Generic Bounce"),
+    Rule(Source.SPARKPOST, "bounce", "50", ANY, TRANSIENT, "SparkPost 50 Mail Block: soft"),
+    Rule(Source.SPARKPOST, "bounce", "51", ANY, TRANSIENT, "SparkPost 51 Spam Block: soft"),
+    Rule(Source.SPARKPOST, "bounce", "52", ANY, TRANSIENT, "SparkPost 52 Spam Content: soft"),
+    Rule(Source.SPARKPOST, "bounce", "53", ANY, TRANSIENT,
+         "SparkPost 53 Prohibited Attachment: soft"),
+    Rule(Source.SPARKPOST, "bounce", "54", ANY, TRANSIENT, "SparkPost 54 Relaying Denied: soft"),
+    Rule(Source.SPARKPOST, "bounce", "60", ANY, IGNORED, "SparkPost 60 Auto-Reply"),
+    Rule(Source.SPARKPOST, "bounce", "70", ANY, TRANSIENT, "SparkPost 70 Transient Failure"),
+    Rule(Source.SPARKPOST, "bounce", "80", ANY, IGNORED, "SparkPost 80 Subscribe request"),
+    Rule(Source.SPARKPOST, "bounce", "90", ANY, IGNORED,
+         "SparkPost 90 Unsubscribe request: a list-management reply, not a bounce"),
+    Rule(Source.SPARKPOST, "bounce", "100", ANY, IGNORED, "SparkPost 100 Challenge-Response"),
+    Rule(Source.SPARKPOST, "bounce", ANY, ANY, BY_CODE,
+         "SparkPost bounce of an unknown class: the code decides"),
+    Rule(Source.SPARKPOST, "policy_rejection", "suppressed", ANY, HARD,
+         "SparkPost refused a suppressed address (previous hard bounce): one fact (§4)"),
+    Rule(Source.SPARKPOST, "policy_rejection", ANY, ANY, IGNORED,
+         "SparkPost policy rejection (sending limits, blocklisted IP): sender-side"),
+    Rule(Source.SPARKPOST, "generation_rejection", "suppressed", ANY, HARD,
+         "SparkPost refused a suppressed address (previous hard bounce): one fact (§4)"),
+    Rule(Source.SPARKPOST, "generation_rejection", ANY, ANY, IGNORED,
+         "SparkPost generation rejection for a sender-side reason"),
+    Rule(Source.SPARKPOST, "generation_failure", ANY, ANY, IGNORED,
+         "SparkPost template / substitution error: about the message"),
+    Rule(Source.SPARKPOST, "delay", ANY, ANY, IGNORED,
+         "SparkPost delay: it retries (8 hours); a bounce follows if it gives up"),
+    Rule(Source.SPARKPOST, "spam_complaint", "not-spam", ANY, IGNORED,
+         "SparkPost FBL not-spam: the recipient says the message is wanted"),
+    Rule(Source.SPARKPOST, "spam_complaint", "virus", ANY, IGNORED,
+         "SparkPost FBL virus report: about the message (as ARF virus)"),
+    Rule(Source.SPARKPOST, "spam_complaint", ANY, ANY, COMPLAINT, "SparkPost spam complaint"),
+    Rule(Source.SPARKPOST, "delivery", ANY, ANY, DELIVERY, "SparkPost delivery"),
+    # injection, sms_status, track, unsubscribe, relay and AMP events: no row
+
+    # ---- Mailjet (category = event; bounce qualifier = "hard" / "soft" from `hard_bounce`;
+    #      blocked qualifier = "<error_related_to>/<error>", lower-case, from Mailjet's
+    #      "Possible values for errors" table)
+    Rule(Source.MAILJET, "bounce", "hard", ANY, HARD, "Mailjet bounce, hard_bounce true"),
+    Rule(Source.MAILJET, "bounce", "soft", ANY, TRANSIENT, "Mailjet bounce, hard_bounce false"),
+    Rule(Source.MAILJET, "bounce", ANY, ANY, BY_CODE, "Mailjet bounce without hard_bounce"),
+    Rule(Source.MAILJET, "blocked", "recipient/user unknown", ANY, HARD,
+         "Mailjet blocked: the address is known not to exist (earlier bounce): §4"),
+    Rule(Source.MAILJET, "blocked", "recipient/mailbox inactive", ANY, HARD,
+         "Mailjet blocked: mailbox known inactive (earlier bounce): §4"),
+    Rule(Source.MAILJET, "blocked", "domain/invalid domain", ANY, HARD,
+         "Mailjet blocked: the domain does not exist"),
+    Rule(Source.MAILJET, "blocked", "domain/no mail host", ANY, HARD,
+         "Mailjet blocked: the domain accepts no mail"),
+    Rule(Source.MAILJET, "blocked", "domain/typofix", ANY, HARD,
+         "Mailjet blocked: mistyped domain, an invalid address (as SendGrid 'invalid')"),
+    Rule(Source.MAILJET, "blocked", "mailjet/preblocked", ANY, HARD,
+         "Mailjet preblocked: the address bounced before: one fact, one outcome (§4)"),
+    Rule(Source.MAILJET, "blocked", "recipient/spam reporter", ANY, IGNORED,
+         "Mailjet blocked after an earlier complaint: ignored, as Mailgun 607"),
+    Rule(Source.MAILJET, "blocked", ANY, ANY, IGNORED,
+         "Mailjet blocked for a sender-side reason (own blocklist, duplicate, spam/content, "
+         "system): not about the address"),
+    Rule(Source.MAILJET, "spam", ANY, ANY, COMPLAINT, "Mailjet spam complaint (FBL)"),
+    Rule(Source.MAILJET, "sent", ANY, ANY, DELIVERY,
+         "Mailjet 'sent': accepted by the recipient's server (a delivery)"),
+    # open, click, unsub: no row
+
+    # ---- Brevo (category = event; blocked qualifier = "hard-bounce" / "invalid" /
+    #      "spam" / "other", read from `reason`)
+    Rule(Source.BREVO, "hard_bounce", ANY, ANY, HARD, "Brevo hard bounce"),
+    Rule(Source.BREVO, "soft_bounce", ANY, ANY, TRANSIENT, "Brevo soft bounce"),
+    Rule(Source.BREVO, "invalid_email", ANY, ANY, HARD, "Brevo invalid address"),
+    Rule(Source.BREVO, "blocked", "hard-bounce", ANY, HARD,
+         "Brevo blocked an address that hard-bounced before: one fact (§4)"),
+    Rule(Source.BREVO, "blocked", "invalid", ANY, HARD,
+         "Brevo blocked an invalid address (as SendGrid dropped 'invalid')"),
+    Rule(Source.BREVO, "blocked", "spam", ANY, IGNORED,
+         "Brevo blocked after an earlier complaint: ignored, as Mailgun 607"),
+    Rule(Source.BREVO, "blocked", ANY, ANY, IGNORED,
+         "Brevo blocked a blocklisted contact for an unnamed reason (unsubscribe, manual, "
+         "complaint or bounce): not evidence of a dead address"),
+    Rule(Source.BREVO, "spam", ANY, ANY, COMPLAINT, "Brevo spam complaint"),
+    Rule(Source.BREVO, "complaint", ANY, ANY, COMPLAINT, "Brevo complaint"),
+    Rule(Source.BREVO, "delivered", ANY, ANY, DELIVERY, "Brevo delivery"),
+    Rule(Source.BREVO, "deferred", ANY, ANY, IGNORED,
+         "Brevo deferred: it retries; a bounce follows if it gives up"),
+    Rule(Source.BREVO, "error", ANY, ANY, IGNORED, "Brevo sending error: sender-side"),
+    # request, opened, unique_opened, click, proxy_open, unsubscribed: no row
+
+    # ---- Mandrill (category = event, or the sync `type` (blacklist / whitelist) with
+    #      qualifier "<action>/<reject.reason>"; reject qualifier = the rejection reason;
+    #      bounce qualifier = `bounce_description`)
+    Rule(Source.MANDRILL, "hard_bounce", "mailbox_full", ANY, SOFT,
+         "Mandrill hard_bounce for a full mailbox: soft (RFC 3463 X.2.2)"),
+    Rule(Source.MANDRILL, "hard_bounce", ANY, ANY, HARD, "Mandrill hard bounce"),
+    Rule(Source.MANDRILL, "soft_bounce", ANY, ANY, TRANSIENT, "Mandrill soft bounce"),
+    Rule(Source.MANDRILL, "spam", ANY, ANY, COMPLAINT, "Mandrill spam complaint"),
+    Rule(Source.MANDRILL, "reject", "hard-bounce", ANY, HARD,
+         "Mandrill rejected: address on the denylist for a hard bounce: one fact (§4)"),
+    Rule(Source.MANDRILL, "reject", "invalid", ANY, HARD,
+         "Mandrill rejected an invalid address (as SendGrid dropped 'invalid')"),
+    Rule(Source.MANDRILL, "reject", "spam", ANY, IGNORED,
+         "Mandrill rejected after an earlier complaint: ignored, as Mailgun 607"),
+    Rule(Source.MANDRILL, "reject", ANY, ANY, IGNORED,
+         "Mandrill rejected for soft-bounce, unsub, custom, rule or sender reasons"),
+    Rule(Source.MANDRILL, "blacklist", "add/hard-bounce", ANY, HARD,
+         "Mandrill denylisted the address for a hard bounce: one fact (§4)"),
+    Rule(Source.MANDRILL, "blacklist", ANY, ANY, IGNORED,
+         "Mandrill denylist change for another reason, or a removal"),
+    Rule(Source.MANDRILL, "deferral", ANY, ANY, IGNORED,
+         "Mandrill deferral: it retries; a bounce follows if it gives up"),
+    # send, open, click, unsub, whitelist sync: no row
 
     # ---- Raw messages (services/processor/parsers/dsn.py). RFC 3464 DSN: category =
     #      per-recipient `Action` ("error" read as "failed"), status = `Status`.

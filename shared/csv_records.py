@@ -12,6 +12,28 @@ import io
 MAX_RECORD_CHARS = 1_000_000  # an unterminated quote past this is an error, not a memory leak
 
 
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection):
+# an address like "=HYPERLINK(...)@x.com" is a valid local part, so exports neutralise it.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: str) -> str:
+    """`value` as an exported cell: a leading formula character is escaped with "'"."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def read_cell(value: str) -> str:
+    """The inverse of `safe_cell`, for re-importing our own exports."""
+    if value.startswith("'") and value[1:].startswith(_FORMULA_START):
+        return value[1:]
+    return value
+
+
+def export_row(cells: list[str]) -> list[str]:
+    """A row for csv.writer with every cell made safe to open in a spreadsheet."""
+    return [safe_cell(c) for c in cells]
+
+
 class ImportFormatError(ValueError):
     """The input cannot be imported at all; the message says why (and where)."""
 

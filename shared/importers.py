@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
 
-from shared.csv_records import CsvRecords, ImportFormatError
+from shared.csv_records import CsvRecords, ImportFormatError, read_cell
 from shared.models import Source, Status
 from shared.policy import HistoryKind
 
@@ -227,7 +227,7 @@ class SuppressionCsv:
 
     def _row(self, line: int, fields: list[str]) -> ImportRow | RowError:
         assert self.format is not None
-        raw = self._get(fields, _EMAIL_COLUMN[self.format])
+        raw = read_cell(self._get(fields, _EMAIL_COLUMN[self.format]))
         email = normalise_email(raw)
         if email is None:
             return RowError(line, f"not an email address: {raw[:100]!r}")

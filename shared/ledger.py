@@ -21,6 +21,7 @@ import orjson
 
 from shared import policy
 from shared.db import Conn
+from shared.event_time import clamp
 from shared.models import CanonicalEvent, EventKind, Status
 from shared.notifications import build_notifications
 from shared.policy import HistoryEvent, HistoryKind
@@ -46,17 +47,24 @@ class EventRecord:
     campaign_name: str | None = None
     subscriber_name: str | None = None
     ingest_id: str | None = None
+    reported_at: datetime | None = None  # the source's own time, when it was clamped
 
     @classmethod
-    def from_canonical(cls, event: CanonicalEvent, ingest_id: str | None) -> EventRecord:
+    def from_canonical(
+        cls, event: CanonicalEvent, ingest_id: str | None, received_at: datetime | None = None
+    ) -> EventRecord:
+        """The record of `event`; its time clamped to `received_at` (+ skew) when given."""
         if event.kind is EventKind.IGNORED:
             raise ValueError("ignored events are not stored")
+        occurred_at, reported_at = event.occurred_at, None
+        if received_at is not None:
+            occurred_at, reported_at = clamp(event.occurred_at, received_at)
         return cls(
             dedup_key=event.dedup_key,
             email=event.email.strip().lower(),
             kind=HistoryKind(event.kind.value),
             source=event.source.value,
-            occurred_at=event.occurred_at,
+            occurred_at=occurred_at,
             bounce_subtype=event.bounce_subtype,
             smtp_code=event.smtp_code,
             enhanced_code=event.enhanced_code,
@@ -65,6 +73,7 @@ class EventRecord:
             campaign_name=event.campaign_name,
             subscriber_name=event.subscriber_name,
             ingest_id=ingest_id,
+            reported_at=reported_at,
         )
 
     def history(self) -> HistoryEvent:
@@ -84,10 +93,10 @@ class ApplyResult:
 _INSERT_EVENTS = """
 INSERT INTO events (dedup_key, email, kind, set_status, source, occurred_at, bounce_subtype,
                     smtp_code, enhanced_code, diagnostic_code, provider_message_id,
-                    campaign_name, subscriber_name, ingest_id)
+                    campaign_name, subscriber_name, ingest_id, reported_at)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
                      $6::timestamptz[], $7::text[], $8::text[], $9::text[], $10::text[],
-                     $11::text[], $12::text[], $13::text[], $14::text[])
+                     $11::text[], $12::text[], $13::text[], $14::text[], $15::timestamptz[])
 ON CONFLICT (dedup_key) DO NOTHING
 RETURNING id, dedup_key
 """
@@ -157,6 +166,7 @@ def _columns(records: Sequence[EventRecord]) -> list[list[object]]:
         [r.campaign_name for r in records],
         [r.subscriber_name for r in records],
         [r.ingest_id for r in records],
+        [r.reported_at for r in records],
     ]
 
 

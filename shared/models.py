@@ -14,6 +14,11 @@ class Source(StrEnum):
     SES = "ses"
     MAILGUN = "mailgun"
     SENDGRID = "sendgrid"
+    POSTMARK = "postmark"
+    SPARKPOST = "sparkpost"
+    MAILJET = "mailjet"
+    BREVO = "brevo"
+    MANDRILL = "mandrill"
     DSN = "dsn"
     API = "api"
 

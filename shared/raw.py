@@ -10,7 +10,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
+
+
+class AuthMethod(StrEnum):
+    """How ingest authenticated a request; travels with the raw event to the processor."""
+
+    SIGNATURE = "signature"  # the provider's own signature over the body
+    SNS_SIGNATURE = "sns-signature"  # a signed SNS envelope: only its signed fields count
+    BASIC = "basic"  # HTTP basic auth (or a bearer token) we configured at the provider
+    TOKEN = "token"  # noqa: S105 -- a shared secret inside the body (Unisender Go `auth`)
+    API_KEY = "api-key"  # our own management API key (DSN route)
+
 
 # Request headers the processor needs for parsing and dedup (lower-case).
 FORWARDED_HEADERS = (
@@ -31,12 +43,17 @@ class RawEvent:
     body: bytes
     received_at: datetime
     headers: Mapping[str, str] = field(default_factory=dict)
+    # how ingest authenticated the request ("sns-signature", "basic", ...); None for
+    # events queued before ingest recorded it
+    auth: str | None = None
 
     def amqp_headers(self) -> dict[str, Any]:
         """AMQP header table for this event (all values strings)."""
         table: dict[str, Any] = {f"h-{k}": v for k, v in self.headers.items()}
         table["provider"] = self.provider
         table["received-at"] = self.received_at.isoformat()
+        if self.auth is not None:
+            table["auth"] = self.auth
         return table
 
     @classmethod
@@ -59,4 +76,9 @@ class RawEvent:
             for k, v in headers.items()
             if k.startswith("h-")
         }
-        return cls(message_id, provider, body, received_at, fwd)
+        auth = headers.get("auth")
+        if isinstance(auth, bytes):
+            auth = auth.decode()
+        return cls(
+            message_id, provider, body, received_at, fwd, auth if isinstance(auth, str) else None
+        )

@@ -5,8 +5,12 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# A secret shorter than this is a mistake (CONTRACT §2): for basic auth, the password part.
+MIN_SECRET_LENGTH = 16
+ANY_TOPIC = "*"
 
 # Only https AWS SNS hosts, e.g. https://sns.us-east-1.amazonaws.com/... or the China partition.
 DEFAULT_SNS_URL_PATTERN = r"^https://sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/"
@@ -20,7 +24,12 @@ class Settings(BaseSettings):
     """CONTRACT §2 plus the operational knobs documented in the README."""
 
     model_config = SettingsConfigDict(
-        env_prefix="BOUNCEFLOW_", env_file=".env", extra="ignore", frozen=True
+        env_prefix="BOUNCEFLOW_",
+        env_file=".env",
+        extra="ignore",
+        frozen=True,
+        # `VAR=` (what `${VAR:-}` in a compose file passes) is unset, never an empty key
+        env_ignore_empty=True,
     )
 
     database_url: str = "postgresql://postgres@127.0.0.1:5432/bounceflow"
@@ -30,6 +39,12 @@ class Settings(BaseSettings):
     soft_bounce_threshold: int = Field(default=3, ge=1)
     mailgun_signing_key: SecretStr | None = None
     sendgrid_public_key: str | None = None
+    # Postmark, SparkPost, Mailjet, Brevo, Mandrill (issue 10); see services/ingest/providers/
+    public_url: str | None = None  # how providers reach us; Mandrill signs it
+    mandrill_webhook_key: SecretStr | None = None
+    postmark_token: SecretStr | None = None  # custom header Authorization: Bearer <token>
+    sparkpost_basic_auth: SecretStr | None = None  # user:password set on the SparkPost webhook
+    brevo_token: SecretStr | None = None  # Brevo webhook auth type bearer
     webhook_basic_auth: SecretStr | None = None
     sns_url_pattern: str = DEFAULT_SNS_URL_PATTERN
     sns_topic_arns: str | None = None
@@ -86,12 +101,28 @@ class Settings(BaseSettings):
                 raise ValueError("must be an ECDSA (P-256) public key")
         return value
 
-    @field_validator("webhook_basic_auth")
+    @field_validator("webhook_basic_auth", "sparkpost_basic_auth")
     @classmethod
     def _user_colon_password(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and ":" not in value.get_secret_value():
             raise ValueError("must be user:password")
         return value
+
+    @model_validator(mode="after")
+    def _secrets_long_enough(self) -> Settings:
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if not isinstance(value, SecretStr):
+                continue
+            secret = value.get_secret_value()
+            if name.endswith("basic_auth"):  # user:password
+                secret = secret.partition(":")[2]
+            if len(secret) < MIN_SECRET_LENGTH:
+                raise ValueError(
+                    f"BOUNCEFLOW_{name.upper()}: a secret must be at least "
+                    f"{MIN_SECRET_LENGTH} characters (for basic auth: the password)"
+                )
+        return self
 
     @field_validator("notifier_retry_schedule")
     @classmethod
@@ -108,9 +139,15 @@ class Settings(BaseSettings):
 
     @property
     def topic_arns(self) -> frozenset[str] | None:
+        """Allowed SNS TopicArns; None when unset (basic auth required too); may hold `*`."""
         if not self.sns_topic_arns:
             return None
-        return frozenset(a.strip() for a in self.sns_topic_arns.split(",") if a.strip())
+        return frozenset(a.strip() for a in self.sns_topic_arns.split(",") if a.strip()) or None
+
+    @property
+    def any_topic(self) -> bool:
+        """BOUNCEFLOW_SNS_TOPIC_ARNS=* : every topic accepted (insecure; warned at start)."""
+        return ANY_TOPIC in (self.topic_arns or ())
 
     @property
     def basic_auth_pair(self) -> tuple[str, str] | None:
@@ -126,5 +163,9 @@ def load_settings() -> Settings:
         return Settings()
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = "BOUNCEFLOW_" + str(first["loc"][0]).upper() if first["loc"] else "BOUNCEFLOW_*"
+        if not first["loc"]:  # a whole-model check names the variable in its message
+            raise SettingsError(
+                f"invalid setting {first['msg'].removeprefix('Value error, ')}"
+            ) from None
+        name = "BOUNCEFLOW_" + str(first["loc"][0]).upper()
         raise SettingsError(f"invalid setting {name}: {first['msg']}") from None

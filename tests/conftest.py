@@ -60,7 +60,7 @@ def base_settings(database_url: str, amqp_prefix: str, infra: Servers) -> Settin
         log_level="warning",
         mailgun_signing_key=None,
         sendgrid_public_key=None,
-        webhook_basic_auth="provider:s3cret",
+        webhook_basic_auth="provider:s3cret-s3cret-s3cret",
         allow_private_endpoints=True,
         _env_file=None,
     )

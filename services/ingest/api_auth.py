@@ -19,13 +19,7 @@ from aiohttp import web
 from services.ingest import keys
 from services.ingest.errors import error_response
 from services.ingest.operations import mark_scope
-from shared.apikeys import (
-    READ_SUFFIX,
-    SCOPES,
-    ApiKeyInfo,
-    authenticate,
-    parse_authorization,
-)
+from shared.apikeys import SCOPES, ApiKeyInfo, authenticate, parse_authorization
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ErrorRenderer = Callable[[int, str, dict[str, str] | None], web.Response]
@@ -51,10 +45,17 @@ def mailgun_error(status: int, message: str, headers: dict[str, str] | None = No
     )
 
 
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
 def require_scope(
-    scope: str, render: ErrorRenderer = envelope_error
+    scope: str, render: ErrorRenderer = envelope_error, *, read_only: bool = False
 ) -> Callable[[Handler], Handler]:
-    """Decorate a handler so that only keys holding `scope` (or admin) reach it."""
+    """Decorate a handler so that only keys holding `scope` (or admin) reach it.
+
+    A GET or HEAD, or a handler marked `read_only` (a POST that changes nothing, such as
+    the suppression check), also admits `<scope>:read` keys; every write refuses them
+    with 403 naming `scope`."""
     if scope not in SCOPES:
         raise ValueError(f"unknown scope {scope!r}")
 
@@ -67,8 +68,7 @@ def require_scope(
             info = await authenticate(request.app[keys.POOL], key)
             if info is None:
                 return render(401, BAD_KEY, CHALLENGE)
-            reads = request.method in {"GET", "HEAD"} and info.allows(scope + READ_SUFFIX)
-            if not (info.allows(scope) or reads):
+            if not info.allows(scope, read=read_only or request.method in READ_METHODS):
                 return render(403, f"Required permission: {scope}", None)
             request[API_KEY] = info
             return await handler(request)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import aiohttp
+import structlog
 from aiohttp import web
 
 from services.ingest import keys, webhook_dsn, webhooks
@@ -13,11 +14,12 @@ from services.ingest.api_routes import add_api_routes
 from services.ingest.errors import error_envelope
 from services.ingest.provider_auth import ProviderKeys, load_sendgrid_key
 from services.ingest.publisher import Publisher
-from services.ingest.replay_guard import ReplayGuard
 from services.ingest.sns_signature import CertificateCache
 from shared.broker import Topology
 from shared.db import create_pool
 from shared.settings import Settings
+
+log = structlog.get_logger(__name__)
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
@@ -50,11 +52,15 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
 def build_app(settings: Settings) -> web.Application:
     """The whole ingest HTTP app; resources open on startup and close on cleanup."""
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[error_envelope])
+    if settings.any_topic:
+        log.warning(
+            "sns_any_topic_insecure",
+            setting="BOUNCEFLOW_SNS_TOPIC_ARNS=*",
+            why="signed messages from any AWS account's topic are accepted",
+        )
     app[keys.SETTINGS] = settings
     key = settings.sendgrid_public_key
     app[keys.PROVIDER_KEYS] = ProviderKeys(sendgrid=load_sendgrid_key(key) if key else None)
-    # tokens outlive their tolerance window on both sides of our clock
-    app[keys.MAILGUN_TOKENS] = ReplayGuard(ttl=2 * settings.signature_tolerance)
     app.cleanup_ctx.extend([_database, _broker, _http_client])
     app.add_routes(webhook_dsn.routes)  # before the generic /webhooks/{provider}
     app.add_routes(webhooks.routes)

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from services.ingest import keys
 from services.ingest.errors import error_response
+from services.ingest.providers.base import AuthMethod
 from services.ingest.publisher import BrokerUnavailable
 from shared.raw import RawEvent
 
@@ -24,11 +25,20 @@ RETRY_AFTER_SECONDS = "5"
 
 
 async def enqueue(
-    request: web.Request, provider: str, body: bytes, headers: Mapping[str, str]
+    request: web.Request,
+    provider: str,
+    body: bytes,
+    headers: Mapping[str, str],
+    auth: AuthMethod | None,
 ) -> web.Response:
-    """Publish `body` as a new raw event of `provider`; the answer for the provider."""
+    """Publish `body` as a new raw event of `provider`; the answer for the provider.
+
+    `auth` (how the request was authenticated) travels with the event: from a signed
+    SNS envelope the processor reads only the signed fields."""
     event_id = "evt_" + uuid.uuid4().hex
-    raw = RawEvent(event_id, provider, body, datetime.now(UTC), dict(headers))
+    raw = RawEvent(
+        event_id, provider, body, datetime.now(UTC), dict(headers), auth.value if auth else None
+    )
     try:
         await request.app[keys.PUBLISHER].publish(raw)
     except BrokerUnavailable as exc:

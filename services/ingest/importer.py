@@ -15,8 +15,9 @@ import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
+from shared.event_time import clamp
 from shared.importers import (
     ImportFormat,
     ImportKind,
@@ -52,16 +53,20 @@ class ImportReport:
         )
 
 
-def to_record(row: ImportRow, source: str, batch_id: str) -> EventRecord:
-    """The ledger event of one imported row."""
+def to_record(
+    row: ImportRow, source: str, batch_id: str, received_at: datetime | None = None
+) -> EventRecord:
+    """The ledger event of one imported row; a future date is clamped (CONTRACT §3)."""
     code = row.code
     enhanced = code if code and _ENHANCED.match(code) else None
+    occurred_at, reported_at = clamp(row.occurred_at, received_at or datetime.now(UTC))
     return EventRecord(
         dedup_key=row.dedup_key(source),
         email=row.email,
         kind=row.kind,
         source=source,
-        occurred_at=row.occurred_at,
+        occurred_at=occurred_at,
+        reported_at=reported_at,
         set_status=row.set_status,
         bounce_subtype="imported",
         smtp_code=None if enhanced else code,

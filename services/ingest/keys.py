@@ -8,7 +8,6 @@ from aiohttp import web
 
 from services.ingest.provider_auth import ProviderKeys
 from services.ingest.publisher import Publisher
-from services.ingest.replay_guard import ReplayGuard
 from services.ingest.sns_signature import CertificateCache
 from shared.settings import Settings
 
@@ -17,5 +16,4 @@ POOL = web.AppKey("pool", asyncpg.Pool)
 PUBLISHER = web.AppKey("publisher", Publisher)
 HTTP_CLIENT = web.AppKey("http_client", aiohttp.ClientSession)
 SNS_CERTS = web.AppKey("sns_certs", CertificateCache)
-MAILGUN_TOKENS = web.AppKey("mailgun_tokens", ReplayGuard)
 PROVIDER_KEYS = web.AppKey("provider_keys", ProviderKeys)

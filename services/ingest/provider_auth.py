@@ -10,6 +10,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
@@ -20,16 +21,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
+from services.ingest.providers.base import AuthMethod, Verdict, accepted
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    ok: bool
-    reason: str = ""
-    challenge: bool = False  # answer with WWW-Authenticate: Basic
-    token: str | None = None  # a Mailgun token to remember once accepted
-
-
-ACCEPTED = Verdict(True)
+ACCEPTED = accepted(AuthMethod.SIGNATURE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +55,8 @@ def _fresh(provider: str, timestamp: str, now: float, tolerance: float) -> Verdi
         age = abs(now - float(timestamp))
     except ValueError:
         return Verdict(False, f"{provider} timestamp is not a number")
+    if not math.isfinite(age):  # "nan" and "inf" parse as floats and compare false
+        return Verdict(False, f"{provider} timestamp is not a finite number")
     if age > tolerance:
         return Verdict(False, f"{provider} timestamp outside the tolerance window")
     return None

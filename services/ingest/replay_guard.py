@@ -1,43 +1,49 @@
-"""Mailgun token replay guard.
+"""Replay guard for signatures that do not cover the body (Mailgun), shared by all replicas.
 
-Mailgun's HMAC covers timestamp + token only, not the body, so a captured
-signature could carry forged event data within the tolerance window. Each
-token is accepted once per ingest process while its timestamp is fresh; a
-replay gets 200 without being queued again (Mailgun's own duplicate sends
-stay harmless, forged bodies go nowhere). Across replicas, the processor's
-dedup still keeps duplicates from counting twice.
+Mailgun's HMAC covers timestamp + token only, so a captured signature could carry a
+forged body within the tolerance window. Each token is claimed once, in Postgres
+(`replay_guard`), with a hash of the body it came with: the same token and body again
+is Mailgun retrying (harmless; answered 200 and not queued twice), the same token with
+another body is refused. Rows older than the tolerance window are pruned (retention).
 """
 
 from __future__ import annotations
 
-import time
-from collections import OrderedDict
+import hashlib
+from enum import Enum
 
-MAX_TOKENS = 200_000  # memory bound: ~30 MB worst case
+import asyncpg
+
+_CLAIM = """
+INSERT INTO replay_guard (provider, token, body_sha256) VALUES ($1, $2, $3)
+ON CONFLICT (provider, token) DO NOTHING
+RETURNING true
+"""
+_EXISTING = "SELECT body_sha256 FROM replay_guard WHERE provider = $1 AND token = $2"
+_RELEASE = "DELETE FROM replay_guard WHERE provider = $1 AND token = $2"
 
 
-class ReplayGuard:
-    """Tokens seen in the last `ttl` seconds (monotonic clock)."""
+class TokenClaim(Enum):
+    """What a token's claim found."""
 
-    def __init__(self, ttl: float, max_tokens: int = MAX_TOKENS) -> None:
-        self._ttl = ttl
-        self._max = max_tokens
-        self._seen: OrderedDict[str, float] = OrderedDict()
+    FIRST = "first"  # never seen: queue the request
+    REPLAYED = "replayed"  # seen with this very body: a provider retry
+    FORGED = "forged"  # seen with another body
 
-    def _prune(self, now: float) -> None:
-        while self._seen:
-            token, expires = next(iter(self._seen.items()))
-            if expires > now and len(self._seen) <= self._max:
-                break
-            del self._seen[token]
 
-    def seen(self, token: str) -> bool:
-        now = time.monotonic()
-        self._prune(now)
-        return token in self._seen
+async def claim_token(pool: asyncpg.Pool, provider: str, token: str, body: bytes) -> TokenClaim:
+    """Claim `token` for `body`; raises asyncpg/OS errors when the database is away."""
+    digest = hashlib.sha256(body).digest()
+    async with pool.acquire() as conn:
+        if await conn.fetchval(_CLAIM, provider, token, digest):
+            return TokenClaim.FIRST
+        existing = await conn.fetchval(_EXISTING, provider, token)
+    if existing is None:  # released between the two statements: a retry may take it
+        return await claim_token(pool, provider, token, body)
+    return TokenClaim.REPLAYED if bytes(existing) == digest else TokenClaim.FORGED
 
-    def remember(self, token: str) -> None:
-        now = time.monotonic()
-        self._seen[token] = now + self._ttl
-        self._seen.move_to_end(token)
-        self._prune(now)
+
+async def release_token(pool: asyncpg.Pool, provider: str, token: str) -> None:
+    """Forget a claim whose request was not queued, so the provider's retry is."""
+    async with pool.acquire() as conn:
+        await conn.execute(_RELEASE, provider, token)

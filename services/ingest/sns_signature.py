@@ -19,7 +19,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from services.ingest.provider_auth import ACCEPTED, Verdict
+from services.ingest.provider_auth import ACCEPTED
+from services.ingest.providers.base import AuthMethod, Verdict, accepted
 
 _NOTIFICATION_FIELDS = ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type")
 _CONFIRMATION_FIELDS = (
@@ -120,12 +121,37 @@ class CertificateCache:
             return key
 
 
-async def verify_sns(
-    message: Mapping[str, Any], certs: CertificateCache, topics: frozenset[str] | None
-) -> Verdict:
-    """A signed SNS envelope: trusted certificate URL, allowed topic, valid signature."""
-    if topics is not None and message.get("TopicArn") not in topics:
-        return Verdict(False, "TopicArn not allowed by BOUNCEFLOW_SNS_TOPIC_ARNS")
+_TYPES = frozenset({"Notification", "SubscriptionConfirmation", "UnsubscribeConfirmation"})
+
+
+def envelope_problem(message: Mapping[str, Any]) -> str | None:
+    """Why `message` is not a well-typed signed SNS envelope, or None.
+
+    Everything authentication reads is checked here first, so a field of the wrong
+    type (a TopicArn that is an object, say) is a clear refusal, never a crash."""
+    kind = message.get("Type")
+    if not isinstance(kind, str) or kind not in _TYPES:
+        return "SNS Type is missing or unknown"
+    fields = _NOTIFICATION_FIELDS if kind == "Notification" else _CONFIRMATION_FIELDS
+    for name in (*fields, "Signature", "SigningCertURL"):
+        value = message.get(name)
+        if name == "SigningCertURL" and value is None:
+            value = message.get("SigningCertUrl")
+        if name == "Subject" and value is None:
+            continue
+        if not isinstance(value, str):
+            return f"SNS field {name} is missing or not a string"
+    if not isinstance(message.get("SignatureVersion"), str | int):
+        return "SNS SignatureVersion is missing or not a string"
+    return None
+
+
+async def verify_sns(message: Mapping[str, Any], certs: CertificateCache) -> Verdict:
+    """A signed SNS envelope: well typed, trusted certificate URL, valid signature.
+
+    Which topics are accepted is the caller's decision (CONTRACT §2)."""
+    if problem := envelope_problem(message):
+        return Verdict(False, problem)
     url = message.get("SigningCertURL") or message.get("SigningCertUrl")
     if not certs.trusted(url):
         return Verdict(False, "SigningCertURL does not match BOUNCEFLOW_SNS_URL_PATTERN")
@@ -133,4 +159,5 @@ async def verify_sns(
         key = await certs.get(str(url))
     except ValueError as exc:
         return Verdict(False, str(exc))
-    return verify_signature(message, key)
+    verdict = verify_signature(message, key)
+    return accepted(AuthMethod.SNS_SIGNATURE) if verdict.ok else verdict

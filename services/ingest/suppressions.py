@@ -30,6 +30,7 @@ from services.ingest.api_models import (
     parse_path,
 )
 from services.ingest.operations import Operation, describe
+from shared.csv_records import export_row
 from shared.db import Conn
 from shared.importers import fold_address
 from shared.models import Status
@@ -114,7 +115,7 @@ async def suppressed_among(conn: Conn, emails: Sequence[str]) -> list[asyncpg.Re
 
 
 @routes.post("/api/v1/suppressions/check")
-@require_scope("subscribers")
+@require_scope("subscribers", read_only=True)
 @describe(
     Operation(
         "Check up to 10,000 addresses",
@@ -172,7 +173,9 @@ def _csv(rows: Sequence[asyncpg.Record]) -> bytes:
     for row in rows:
         when = row["suppressed_at"]
         writer.writerow(
-            [row["email"], row["status"], _suppressed(row).reason, iso(when) if when else ""]
+            export_row(
+                [row["email"], row["status"], _suppressed(row).reason, iso(when) if when else ""]
+            )
         )
     return out.getvalue().encode()
 

@@ -22,6 +22,7 @@ from aiohttp import web
 from services.ingest.api_auth import require_scope
 from services.ingest.enqueue import enqueue
 from services.ingest.errors import error_response
+from services.ingest.providers.base import AuthMethod
 
 log = structlog.get_logger(__name__)
 routes = web.RouteTableDef()
@@ -89,4 +90,5 @@ async def receive_dsn(request: web.Request) -> web.StreamResponse:
     body = await request.read()  # bounded by client_max_size (BOUNCEFLOW_MAX_BODY_BYTES) -> 413
     if reason := report_problem(body):
         return error_response(400, reason)
-    return await enqueue(request, PROVIDER, body, {"content-type": request.content_type})
+    headers = {"content-type": request.content_type}
+    return await enqueue(request, PROVIDER, body, headers, AuthMethod.API_KEY)

@@ -8,6 +8,7 @@ broker confirmed the raw event; any other answer enqueues nothing.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import orjson
 import structlog
@@ -17,16 +18,17 @@ from services.ingest import keys
 from services.ingest.enqueue import enqueue
 from services.ingest.errors import error_response
 from services.ingest.provider_auth import (
-    ACCEPTED,
-    Verdict,
     check_basic,
     mailgun_signature_fields,
     verify_mailgun,
     verify_sendgrid,
 )
+from services.ingest.providers.base import AuthMethod, Verdict, accepted
+from services.ingest.replay_guard import TokenClaim, claim_token, release_token
 from services.ingest.sns import handle_sns_control
-from services.ingest.sns_signature import verify_sns
+from services.ingest.sns_signature import envelope_problem, verify_sns
 from shared.raw import FORWARDED_HEADERS
+from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
 routes = web.RouteTableDef()
@@ -34,31 +36,58 @@ routes = web.RouteTableDef()
 PROVIDERS = ("ses", "mailgun", "sendgrid")
 
 
-def _sns_topic(request: web.Request, body: bytes) -> str | None:
+def _json_object(body: bytes) -> dict[str, Any] | None:
     try:
         doc = orjson.loads(body)
     except orjson.JSONDecodeError:
-        doc = None
-    topic = doc.get("TopicArn") if isinstance(doc, dict) else None
-    return topic if isinstance(topic, str) else request.headers.get("x-amz-sns-topic-arn")
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
+def _topic_allowed(settings: Settings, topic: object, basic_ok: bool) -> Verdict | None:
+    """A refusal when the SNS topic is not accepted (CONTRACT §2), else None.
+
+    An allow-list admits its topics; `*` admits any; unset, only a request that also
+    carries valid basic auth is accepted: anyone can subscribe our URL to a topic in
+    their own AWS account and have AWS sign what they publish."""
+    allowed = settings.topic_arns
+    if allowed is None:
+        if basic_ok:
+            return None
+        return Verdict(
+            False,
+            "SNS topic not trusted: set BOUNCEFLOW_SNS_TOPIC_ARNS or send basic auth "
+            "(BOUNCEFLOW_WEBHOOK_BASIC_AUTH) in the subscription URL",
+            challenge=True,
+        )
+    if settings.any_topic or (isinstance(topic, str) and topic in allowed):
+        return None
+    return Verdict(False, "topic not allowed by BOUNCEFLOW_SNS_TOPIC_ARNS")
 
 
 async def _authenticate_ses(request: web.Request, body: bytes, basic_ok: bool) -> Verdict:
-    """Basic auth or a valid SNS signature; the topic allow-list holds for both."""
+    """Basic auth, or a signed SNS envelope from an accepted topic.
+
+    Basic auth is our own secret in the subscription URL: it authenticates the whole
+    request (raw message delivery has no signature at all). Without it, only a signed
+    envelope passes, and the processor then reads only its signed fields."""
     settings = request.app[keys.SETTINGS]
-    allowed = settings.topic_arns
-    if allowed is not None and _sns_topic(request, body) not in allowed:
-        return Verdict(False, "topic not allowed by BOUNCEFLOW_SNS_TOPIC_ARNS")
+    doc = _json_object(body)
     if basic_ok:
-        return ACCEPTED
-    try:
-        doc = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        doc = None
-    if isinstance(doc, dict) and "Signature" in doc:
-        return await verify_sns(doc, request.app[keys.SNS_CERTS], allowed)
-    # raw message delivery carries no signature: SNS sends basic auth after a challenge
-    return Verdict(False, "authentication required", challenge=True)
+        topic = request.headers.get("x-amz-sns-topic-arn")
+        if doc is not None and "TopicArn" in doc:
+            topic = doc["TopicArn"]
+        if settings.topic_arns is not None and (refusal := _topic_allowed(settings, topic, True)):
+            return refusal
+        return accepted(AuthMethod.BASIC)
+    if doc is None or "Signature" not in doc:
+        # raw message delivery carries no signature: SNS sends basic auth after a challenge
+        return Verdict(False, "authentication required", challenge=True)
+    if problem := envelope_problem(doc):
+        return Verdict(False, problem)
+    if refusal := _topic_allowed(settings, doc["TopicArn"], basic_ok=False):
+        return refusal
+    return await verify_sns(doc, request.app[keys.SNS_CERTS])
 
 
 async def _authenticate(request: web.Request, provider: str, body: bytes) -> Verdict:
@@ -68,7 +97,7 @@ async def _authenticate(request: web.Request, provider: str, body: bytes) -> Ver
     if provider == "ses":
         return await _authenticate_ses(request, body, basic_ok)
     if basic_ok:
-        return ACCEPTED
+        return accepted(AuthMethod.BASIC)
     if provider == "mailgun" and settings.mailgun_signing_key is not None:
         fields = mailgun_signature_fields(request.content_type, body)
         verdict = verify_mailgun(
@@ -78,7 +107,7 @@ async def _authenticate(request: web.Request, provider: str, body: bytes) -> Ver
             settings.signature_tolerance,
         )
         if verdict.ok and fields is not None:
-            return Verdict(True, token=fields[1])
+            return accepted(AuthMethod.SIGNATURE, token=fields[1])
         return verdict
     if provider == "sendgrid" and (key := request.app[keys.PROVIDER_KEYS].sendgrid) is not None:
         return verify_sendgrid(
@@ -130,12 +159,35 @@ async def receive_webhook(request: web.Request) -> web.Response:
         return error_response(400, reason)
     if provider == "ses" and (control := await handle_sns_control(request, body)) is not None:
         return control
-    guard = request.app[keys.MAILGUN_TOKENS]
-    if verdict.token is not None and guard.seen(verdict.token):
+    forwarded = {h: v for h in FORWARDED_HEADERS if (v := request.headers.get(h)) is not None}
+    if verdict.token is None:
+        return await enqueue(request, provider, body, forwarded, verdict.method)
+    return await _enqueue_once(request, provider, body, forwarded, verdict)
+
+
+async def _enqueue_once(
+    request: web.Request,
+    provider: str,
+    body: bytes,
+    forwarded: dict[str, str],
+    verdict: Verdict,
+) -> web.Response:
+    """Enqueue a request whose signature does not cover its body (Mailgun) once per token.
+
+    The token is claimed in Postgres, so the rule holds across ingest replicas: the same
+    token with the identical body is a provider retry (200, not queued again); with
+    another body it is a forgery (401). A claim whose publish failed is released, so
+    the provider's retry after our 503 is queued."""
+    assert verdict.token is not None
+    pool = request.app[keys.POOL]
+    claim = await claim_token(pool, provider, verdict.token, body)
+    if claim is TokenClaim.REPLAYED:
         log.info("webhook_replay_ignored", provider=provider)
         return web.json_response({"success": True, "data": {"duplicate": True}})
-    forwarded = {h: v for h in FORWARDED_HEADERS if (v := request.headers.get(h)) is not None}
-    response = await enqueue(request, provider, body, forwarded)
-    if verdict.token is not None and response.status == 200:
-        guard.remember(verdict.token)
+    if claim is TokenClaim.FORGED:
+        log.warning("webhook_token_reused", provider=provider)
+        return error_response(401, f"{provider} token already used for another request")
+    response = await enqueue(request, provider, body, forwarded, verdict.method)
+    if response.status != 200:
+        await release_token(pool, provider, verdict.token)
     return response

@@ -50,7 +50,7 @@ def _parse(message: AbstractIncomingMessage, keys: MetadataKeys) -> Parsed:
     raw = RawEvent.from_amqp(message.message_id, message.headers, message.body)
     events = parse(raw, keys)
     records = [
-        EventRecord.from_canonical(e, raw.event_id)
+        EventRecord.from_canonical(e, raw.event_id, raw.received_at)
         for e in events
         if e.kind is not EventKind.IGNORED
     ]

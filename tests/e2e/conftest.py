@@ -16,7 +16,7 @@ from demo.receiver import Receiver
 from shared.broker import delete_topology
 from shared.settings import Settings
 
-BASIC = ("provider", "s3cret")
+BASIC = ("provider", "s3cret-s3cret-s3cret")
 
 
 @dataclass

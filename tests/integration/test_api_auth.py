@@ -161,3 +161,25 @@ async def test_every_api_route_is_described(client: Client) -> None:
     _, bare = routes_of(client.app)
     # provider webhooks (CONTRACT §3) are signed by the providers, not part of this API
     assert [r for r in bare if not r[1].startswith("/api/v1/webhooks/")] == []
+
+
+async def test_read_scope_reads_and_never_writes(client: Client, db: asyncpg.Pool) -> None:
+    """`subscribers:read`: every GET and the suppression check; every write is 403."""
+    read_key = bearer(await make_key(db, "subscribers:read"))
+    checked = {"read": 0, "write": 0}
+    for method, path, scope in secured_operations(client.app):
+        resp = await client.request(method, path, headers=read_key, json={"emails": []})
+        reading = scope == "subscribers" and (
+            method == "GET" or path == "/api/v1/suppressions/check"
+        )
+        if reading:
+            assert resp.status not in (401, 403), (method, path, resp.status)
+            checked["read"] += 1
+        else:
+            assert resp.status == 403, (method, path)
+            assert error_message(await resp.json()) == f"Required permission: {scope}"
+            checked["write"] += 1
+    assert checked["read"] >= 8
+    assert checked["write"] >= 10
+    # and nothing changed: the writes were refused before their handlers ran
+    assert await db.fetchval("SELECT count(*) FROM events") == 0

@@ -26,7 +26,7 @@ from tests.ingest_client import api_key, started
 EXAMPLES = 5000
 MAX_BODY = 8192
 ALLOWED = frozenset({200, 400, 401, 413})
-BASIC = "Basic " + base64.b64encode(b"provider:s3cret").decode()
+BASIC = "Basic " + base64.b64encode(b"provider:s3cret-s3cret-s3cret").decode()
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,

@@ -23,7 +23,7 @@ from services.ingest.app import build_app
 from shared.settings import Settings
 from tests.helpers import queue_depth, wait_for
 
-BASIC = "Basic " + base64.b64encode(b"provider:s3cret").decode()
+BASIC = "Basic " + base64.b64encode(b"provider:s3cret-s3cret-s3cret").decode()
 SIGNING_KEY = "TEST_WEBHOOK_SIGNING_KEY"
 
 

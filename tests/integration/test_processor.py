@@ -27,7 +27,7 @@ from shared.settings import Settings
 from tests.helpers import drain, queue_depth, wait_for
 from tests.provider_fixtures import fixture_request
 
-BASIC = "Basic " + base64.b64encode(b"provider:s3cret").decode()
+BASIC = "Basic " + base64.b64encode(b"provider:s3cret-s3cret-s3cret").decode()
 
 Serve = Callable[[Settings, asyncio.Event], Coroutine[Any, Any, None]]
 Runner = Callable[[Serve], Awaitable[None]]

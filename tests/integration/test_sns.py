@@ -5,53 +5,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 
 import orjson
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from services.ingest import keys
 from services.ingest.app import build_app
 from shared.settings import Settings
 from tests.helpers import queue_depth, wait_for
+from tests.sns_fake import FakeSns, sns
 from tests.sns_signer import SnsSigner
 
+__all__ = ["sns"]  # the fixture, re-exported for pytest
+
 TOPIC = "arn:aws:sns:us-west-2:123456789012:bounces"
-
-
-@dataclass
-class FakeSns:
-    signer: SnsSigner = field(default_factory=SnsSigner)
-    cert_fetches: int = 0
-    confirmations: list[str] = field(default_factory=list)
-    base: str = ""
-
-    def app(self) -> web.Application:
-        app = web.Application()
-
-        async def cert(_: web.Request) -> web.Response:
-            self.cert_fetches += 1
-            return web.Response(body=self.signer.cert_pem)
-
-        async def confirm(request: web.Request) -> web.Response:
-            self.confirmations.append(request.query.get("Token", ""))
-            return web.Response(text="<ConfirmSubscriptionResponse/>")
-
-        app.router.add_get("/cert.pem", cert)
-        app.router.add_get("/confirm", confirm)
-        return app
-
-
-@pytest.fixture
-async def sns() -> AsyncIterator[FakeSns]:
-    fake = FakeSns()
-    server = TestServer(fake.app(), host="127.0.0.1")
-    await server.start_server()
-    fake.base = str(server.make_url("")).rstrip("/")
-    yield fake
-    await server.close()
 
 
 @pytest.fixture

@@ -239,3 +239,19 @@ async def test_cli_import(base_settings: Settings, db: asyncpg.Pool, tmp_path: P
     code, _, err = await run(str(path))
     assert code == 2
     assert "unrecognised header" in err
+
+
+async def test_export_escapes_formula_cells_and_imports_them_back(
+    client: Client, db: asyncpg.Pool, auth: dict[str, str]
+) -> None:
+    addresses = ["=1+2@example.com", "+x@example.com", "-x@example.com", "@x@example.com"]
+    for email in addresses[:3]:  # "@x@..." is not an address; a cell can still start with @
+        await report(client, auth, email=email, bounce_type="hard")
+    text = await (await client.get("/api/v1/suppressions/export", headers=auth)).text()
+    cells = [r["email"] for r in csv.DictReader(io.StringIO(text))]
+    assert sorted(cells) == sorted("'" + e for e in addresses[:3])
+    await db.execute("TRUNCATE events, subscribers, outbox CASCADE")
+    resp = await client.post("/api/v1/suppressions/import", data=text.encode(), headers=auth)
+    assert (await resp.json())["data"]["imported"] == 3
+    emails = {r["email"] for r in await db.fetch("SELECT email FROM subscribers")}
+    assert emails == set(addresses[:3])

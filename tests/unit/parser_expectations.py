@@ -207,7 +207,15 @@ EXPECTED: dict[tuple[str, str], list[E] | str] = {
             "recipient@example.com",
         ),
     ],
-    ("mailgun", "anymail-legacy-dropped-hardfail-605-previously-bounced"): [],  # echo
+    ("mailgun", "anymail-legacy-dropped-hardfail-605-previously-bounced"): [
+        E(
+            H,
+            "bounce@example.com",
+            "mailgun:legacy:a3fe1fa1640349ac552b84ddde373014b4c41645830c8dd3fc:dropped:"
+            "bounce@example.com",
+            "605",
+        ),
+    ],
     ("mailgun", "anymail-legacy-dropped-hardfail-607-previously-complained"): [],  # echo
     ("mailgun", "anymail-legacy-dropped-old-499"): [
         E(S, "complaint@example.com", f"{MGT}:dropped:complaint@example.com", "499"),
@@ -228,7 +236,9 @@ EXPECTED: dict[tuple[str, str], list[E] | str] = {
     ("mailgun", "mgdocs-failed-permanent-delayed-bounce-550"): [
         E(H, "christest123@test.com", "mailgun:ZDMqRgjLTDi6rQcy7K60aA", "550", "5.1.1"),
     ],
-    ("mailgun", "mgdocs-failed-permanent-suppress-bounce-605"): [],  # suppression echo
+    ("mailgun", "mgdocs-failed-permanent-suppress-bounce-605"): [
+        E(H, "slava@mailgun.com", "mailgun:pl271FzxTTmGRW8Uj3dUWw", "605"),
+    ],
     ("mailgun", "mgdocs-failed-temporary-451-4.7.652"): [
         E(S, "test@test.com", "mailgun:xYrATi63Rke8EC_s7EoJeA", "451", "4.7.652"),
     ],

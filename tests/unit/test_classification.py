@@ -106,11 +106,11 @@ CASES: list[tuple[Source, str, str, dict[str, Any], EventKind]] = [
     (MG, "failed", "temporary/greylisted", {"code": 450}, S),
     (MG, "failed", "temporary/generic", {"code": 451, "status": "4.7.652"}, S),
     (MG, "failed", "temporary/generic", {"code": 550, "status": "5.1.1"}, S),  # retried
-    (MG, "failed", "permanent/suppress-bounce", {"code": 605}, X),
-    (MG, "failed", "permanent/suppress-bounce", {}, X),
+    (MG, "failed", "permanent/suppress-bounce", {"code": 605}, H),
+    (MG, "failed", "permanent/suppress-bounce", {}, H),
     (MG, "failed", "permanent/suppress-unsubscribe", {"code": 606}, X),
     (MG, "failed", "permanent/suppress-complaint", {"code": 607}, X),
-    (MG, "failed", "permanent/generic", {"code": 605}, X),
+    (MG, "failed", "permanent/generic", {"code": 605}, H),
     (MG, "failed", "temporary/generic", {"code": 498}, S),
     (MG, "failed", "permanent/old", {"code": 498}, S),  # Mailgun-internal: soft
     (MG, "failed", "permanent/old", {"code": "499"}, S),
@@ -127,7 +127,7 @@ CASES: list[tuple[Source, str, str, dict[str, Any], EventKind]] = [
     # ---- Mailgun legacy: qualifier = reason
     (MG, "bounced", "", {"code": "550"}, H),
     (MG, "bounced", "", {"code": "5.1.1"}, H),
-    (MG, "dropped", "hardfail", {"code": "605"}, X),
+    (MG, "dropped", "hardfail", {"code": "605"}, H),
     (MG, "dropped", "hardfail", {"code": "606"}, X),
     (MG, "dropped", "hardfail", {"code": "607"}, X),
     (MG, "dropped", "hardfail", {"code": "550"}, H),
@@ -216,7 +216,7 @@ def test_table_is_well_formed() -> None:
 
 def test_lookup_precedence() -> None:
     # a code row beats a qualifier row
-    assert lookup(MG, "failed", "permanent/generic", "605").verdict is Verdict.IGNORED
+    assert lookup(MG, "failed", "permanent/generic", "606").verdict is Verdict.IGNORED
     # the full qualifier beats its head, which beats "*"
     assert lookup(SES, "bounce", "transient/general").verdict is Verdict.TRANSIENT_OR_AUTOREPLY
     assert lookup(SES, "bounce", "transient/mailboxfull").verdict is Verdict.TRANSIENT

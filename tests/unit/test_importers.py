@@ -243,3 +243,12 @@ def test_the_documented_header_pattern_matches_what_is_recognised(tail: str) -> 
         parser = SuppressionCsv(NOW)
         parser.feed(text.split("\n", 1)[0].encode() + b"\n")
         assert parser.format is not None
+
+
+def test_safe_cells_round_trip() -> None:
+    from shared.csv_records import read_cell, safe_cell
+
+    for value in ("=SUM(A1)", "+1", "-1", "@x", "\tx", "plain@example.com", "'quoted"):
+        escaped = safe_cell(value)
+        assert not escaped.startswith(("=", "+", "-", "@", "\t", "\r"))
+        assert read_cell(escaped) == value

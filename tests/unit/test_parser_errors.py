@@ -91,8 +91,8 @@ def test_ses_message_not_json() -> None:
 
 
 def test_unknown_provider() -> None:
-    with pytest.raises(ParseError, match="unknown provider 'postmark'"):
-        parse(raw_of("postmark", b"{}"))
+    with pytest.raises(ParseError, match="unknown provider 'nosuchprovider'"):
+        parse(raw_of("nosuchprovider", b"{}"))
 
 
 def test_unexpected_exceptions_become_parse_errors(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,17 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 
+from shared.raw import AuthMethod
 
-class AuthMethod(StrEnum):
-    """How a request was authenticated; travels with the raw event to the processor."""
-
-    SIGNATURE = "signature"  # the provider's own signature over the body
-    SNS_SIGNATURE = "sns-signature"  # a signed SNS envelope: only its signed fields count
-    BASIC = "basic"  # HTTP basic auth (or a bearer token) we configured at the provider
-    TOKEN = "token"  # a shared secret inside the body or URL (e.g. Unisender Go `auth`)
-    API_KEY = "api-key"  # our own management API key (DSN route)
+__all__ = ["AuthMethod", "Verdict", "WebhookRequest", "accepted", "refused"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final
 
-from services.processor.parsers import dsn, mailgun, sendgrid, ses
+from services.processor.parsers import (
+    brevo,
+    dsn,
+    mailgun,
+    mailjet,
+    mandrill,
+    postmark,
+    sendgrid,
+    ses,
+    sparkpost,
+)
 from services.processor.parsers._common import DEFAULT_KEYS, MetadataKeys, ParseError
 from shared.models import CanonicalEvent
 from shared.raw import RawEvent
@@ -24,6 +34,11 @@ _PARSERS: Final[dict[str, Callable[[RawEvent, MetadataKeys], list[CanonicalEvent
     "ses": ses.parse,
     "mailgun": mailgun.parse,
     "sendgrid": sendgrid.parse,
+    "postmark": postmark.parse,
+    "sparkpost": sparkpost.parse,
+    "mailjet": mailjet.parse,
+    "brevo": brevo.parse,
+    "mandrill": mandrill.parse,
     "dsn": dsn.parse,
 }
 

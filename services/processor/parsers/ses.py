@@ -25,7 +25,7 @@ from services.processor.parsers._common import (
 )
 from shared.classification import Verdict, classify, lookup
 from shared.models import CanonicalEvent, EventKind, Source
-from shared.raw import RawEvent
+from shared.raw import AuthMethod, RawEvent
 
 _SNS_CONFIRMATIONS: Final = frozenset({"SubscriptionConfirmation", "UnsubscribeConfirmation"})
 # SES category -> (object key, recipients key)
@@ -41,8 +41,11 @@ def parse(raw: RawEvent, keys: MetadataKeys = DEFAULT_KEYS) -> list[CanonicalEve
     doc = loads(raw.body, "ses: body")
     if not isinstance(doc, dict):
         raise ParseError("ses: body is not a JSON object")
+    # From a signed SNS envelope only the signed fields count (CONTRACT §3): top-level
+    # SES keys beside them were not signed and are never read.
+    signed = raw.auth == AuthMethod.SNS_SIGNATURE
     raw_delivery = raw.headers.get("x-amz-sns-rawdelivery", "").strip().lower() == "true"
-    if raw_delivery or "eventType" in doc or "notificationType" in doc:
+    if not signed and (raw_delivery or "eventType" in doc or "notificationType" in doc):
         sns_id = text(raw.headers.get("x-amz-sns-message-id"))
         return _ses_events(doc, sns_id, None, raw.body, raw, keys)
     if "Type" not in doc:
@@ -62,7 +65,9 @@ def parse(raw: RawEvent, keys: MetadataKeys = DEFAULT_KEYS) -> list[CanonicalEve
     ses_event = loads(message, "ses: SNS Message")
     if not isinstance(ses_event, dict):
         raise ParseError("ses: SNS Message is not a JSON object")
-    sns_id = text(doc.get("MessageId")) or text(raw.headers.get("x-amz-sns-message-id"))
+    sns_id = text(doc.get("MessageId"))
+    if not signed:
+        sns_id = sns_id or text(raw.headers.get("x-amz-sns-message-id"))
     return _ses_events(ses_event, sns_id, doc.get("Timestamp"), message.encode(), raw, keys)
 
 
