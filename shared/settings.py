@@ -50,9 +50,6 @@ class Settings(BaseSettings):
     sns_topic_arns: str | None = None
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     allow_private_endpoints: bool = False
-    # the base URL users reach the ingest at (`bounceflow dashboard` prints links to it);
-    # empty is unset
-    public_url: str | None = None
 
     # Extensions (README "Settings").
     amqp_prefix: str = "bounceflow"
