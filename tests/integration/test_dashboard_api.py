@@ -3,12 +3,15 @@ the `subscribers:read` key; `bounceflow dashboard`'s link."""
 
 from __future__ import annotations
 
+import asyncio
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
 import pytest
 
+from demo.processes import run_cli, service_env
 from services.ingest.api.dashboard.cli import create_dashboard_link, dashboard_link
 from services.ingest.api.dashboard.routes import bucket_starts
 from shared.apikeys import authenticate
@@ -154,5 +157,23 @@ async def test_bounceflow_dashboard_creates_a_read_key(
     link = await create_dashboard_link(base_settings)
     assert link.startswith("http://127.0.0.1:0/dashboard#key=bf_")
     info = await authenticate(db, link.split("#key=", 1)[1])
+    assert info is not None
+    assert info.scopes == ("subscribers:read",)
+
+
+async def test_the_command_prints_a_link_with_a_read_key(
+    base_settings: Settings, db: asyncpg.Pool
+) -> None:
+    env = service_env(
+        {
+            "BOUNCEFLOW_DATABASE_URL": base_settings.database_url,
+            "BOUNCEFLOW_PUBLIC_URL": "https://bounces.example.com",
+        }
+    )
+    out = await asyncio.to_thread(run_cli, env, "dashboard")
+    link = out.strip().splitlines()[-1]
+    found = re.fullmatch(r"https://bounces\.example\.com/dashboard#key=(bf_[\w-]{43})", link)
+    assert found, out
+    info = await authenticate(db, found.group(1))
     assert info is not None
     assert info.scopes == ("subscribers:read",)
