@@ -54,6 +54,8 @@ _SES, _MG, _SG, _DSN = Source.SES, Source.MAILGUN, Source.SENDGRID, Source.DSN
 HARD, SOFT, COMPLAINT, DELIVERY = Verdict.HARD, Verdict.SOFT, Verdict.COMPLAINT, Verdict.DELIVERY
 IGNORED, TRANSIENT, BY_CODE = Verdict.IGNORED, Verdict.TRANSIENT, Verdict.BY_CODE
 BY_STATUS = Verdict.BY_STATUS
+_RS, _PO, _MS = Source.RESEND, Source.POSTAL, Source.MAILERSEND
+_UG, _MT = Source.UNISENDER_GO, Source.MAILTRAP
 TRANSIENT_OR_AUTOREPLY = Verdict.TRANSIENT_OR_AUTOREPLY
 
 RULES: Final[tuple[Rule, ...]] = (
@@ -339,6 +341,89 @@ RULES: Final[tuple[Rule, ...]] = (
          "flufl.bounce permanent failure: the code in the text decides, else soft"),
     Rule(_DSN, "unstructured", ANY, ANY, IGNORED,
          "flufl.bounce temporary failure (a delay warning): the MTA still retries"),
+
+    # ---- issue 10, batch 2: Resend, Postal, MailerSend, Unisender Go, Mailtrap.
+    #      Suppression echoes: previously hard-bounced -> HARD; previously complained or
+    #      unsubscribed -> IGNORED (as Mailgun 607 / SendGrid "Spam Reporting Address").
+    #      Resend: category = `type`; qualifier = "bounce.type/bounce.subType".
+    Rule(_RS, "email.bounced", "permanent", ANY, HARD,
+         "Resend Permanent (General, NoEmail, Suppressed, OnAccountSuppressionList)"),
+    Rule(_RS, "email.bounced", "transient", ANY, TRANSIENT,
+         "Resend Transient (MailboxFull, MessageTooLarge, ContentRejected, ...): soft"),
+    Rule(_RS, "email.bounced", "undetermined", ANY, BY_CODE,
+         "Resend Undetermined: the enhanced status code decides, else soft"),
+    Rule(_RS, "email.bounced", ANY, ANY, HARD,
+         "Resend bounced without bounce.type (2023 payloads): documented as permanent"),
+    Rule(_RS, "email.suppressed", ANY, ANY, HARD,
+         "Resend suppressed (OnAccountSuppressionList): as SES, a hard bounce"),
+    Rule(_RS, "email.complained", ANY, ANY, COMPLAINT, "Resend spam complaint"),
+    Rule(_RS, "email.delivered", ANY, ANY, DELIVERY, "Resend delivery"),
+    Rule(_RS, "email.delivery_delayed", ANY, ANY, IGNORED, "Resend still retrying"),
+    Rule(_RS, "email.failed", ANY, ANY, IGNORED,
+         "Resend failed to send (quota, invalid sender): not about the address"),
+    #      Postal: category = `event`; qualifier = payload `status` ("suppressed" when a
+    #      MessageHeld's details say the recipient is on the suppression list).
+    Rule(_PO, "messagesent", ANY, ANY, DELIVERY, "Postal Sent: the receiving MX accepted it"),
+    Rule(_PO, "messagedeliveryfailed", "hardfail", ANY, HARD,
+         "Postal HardFail: permanent failure, no more retries"),
+    Rule(_PO, "messagedeliveryfailed", ANY, ANY, BY_CODE, "Postal failed, other status"),
+    Rule(_PO, "messagebounced", ANY, ANY, HARD,
+         "Postal MessageBounced: a bounce message came back for a sent message"),
+    Rule(_PO, "messagedelayed", ANY, ANY, IGNORED, "Postal SoftFail: Postal retries"),
+    Rule(_PO, "messageheld", "suppressed", ANY, HARD,
+         "Postal held: recipient on the suppression list (added after a hard fail)"),
+    Rule(_PO, "messageheld", ANY, ANY, IGNORED,
+         "Postal held for review (spam check, limits, development mode)"),
+    #      MailerSend: category = `type`; no qualifier (bounce text only in morph.reason).
+    Rule(_MS, "activity.hard_bounced", ANY, ANY, HARD, "MailerSend hard bounce"),
+    Rule(_MS, "activity.soft_bounced", ANY, ANY, TRANSIENT,
+         "MailerSend soft bounce (final; retries are activity.deferred): soft"),
+    Rule(_MS, "activity.deferred", ANY, ANY, IGNORED, "MailerSend still retrying"),
+    Rule(_MS, "activity.spam_complaint", ANY, ANY, COMPLAINT, "MailerSend spam complaint"),
+    Rule(_MS, "activity.delivered", ANY, ANY, DELIVERY, "MailerSend delivery"),
+    #      Unisender Go: category = `status`; qualifier = delivery_info.delivery_status.
+    Rule(_UG, "hard_bounced", ANY, ANY, HARD, "Unisender Go hard_bounced: final failure"),
+    Rule(_UG, "hard_bounced", "err_skip_letter", ANY, HARD,
+         "Unisender Go skipped: address unavailable after earlier bounces (echo)"),
+    Rule(_UG, "hard_bounced", "err_unsubscribed", ANY, IGNORED,
+         "Unisender Go: unsubscribe echo, not a bounce"),
+    Rule(_UG, "hard_bounced", "err_mailbox_full", ANY, SOFT, "mailbox full: about the message"),
+    Rule(_UG, "hard_bounced", "err_too_large", ANY, SOFT, "message too large"),
+    Rule(_UG, "hard_bounced", "err_spam_rejected", ANY, SOFT, "content rejected as spam"),
+    Rule(_UG, "hard_bounced", "err_ip_blocked", ANY, SOFT, "sending IP blocked"),
+    Rule(_UG, "hard_bounced", "err_not_allowed", ANY, IGNORED, "sender-side: sending not allowed"),
+    Rule(_UG, "hard_bounced", "err_src_invalid", ANY, IGNORED, "sender-side: bad sender address"),
+    Rule(_UG, "hard_bounced", "err_lost", ANY, IGNORED, "Unisender Go lost the message"),
+    Rule(_UG, "hard_bounced", "err_internal", ANY, IGNORED, "Unisender Go internal error"),
+    Rule(_UG, "soft_bounced", ANY, ANY, IGNORED,
+         "Unisender Go retries 24-48 h, then delivered or hard_bounced"),
+    Rule(_UG, "spam", ANY, ANY, COMPLAINT, "Unisender Go spam: FBL complaint"),
+    Rule(_UG, "delivered", ANY, ANY, DELIVERY, "Unisender Go delivery"),
+    #      Mailtrap: category = `event`; qualifier = bounce_category, or for reject
+    #      "suppressed/<reason>" from "Recipient in suppression list. Reason: <reason>".
+    Rule(_MT, "bounce", "badrecipient", ANY, HARD, "Mailtrap bad recipient: no such address"),
+    Rule(_MT, "bounce", "hard", ANY, HARD, "Mailtrap hard bounce (older category)"),
+    Rule(_MT, "bounce", "overquota", ANY, SOFT, "mailbox full: as SES MailboxFull, soft"),
+    Rule(_MT, "bounce", "spam", ANY, TRANSIENT, "rejected as spam: about the message"),
+    Rule(_MT, "bounce", "spam_gmail", ANY, TRANSIENT, "Gmail limits: about the sender"),
+    Rule(_MT, "bounce", "content", ANY, TRANSIENT, "content filter: about the message"),
+    Rule(_MT, "bounce", "block", ANY, TRANSIENT, "blocked by policy: about the sender"),
+    Rule(_MT, "bounce", "serverpolicy", ANY, TRANSIENT, "server policy: about the sender"),
+    Rule(_MT, "bounce", "badsender", ANY, TRANSIENT, "bad sender: about the sender"),
+    Rule(_MT, "bounce", ANY, ANY, BY_STATUS,
+         "Mailtrap bounce (final), other category: the status code decides"),
+    Rule(_MT, "soft bounce", ANY, ANY, IGNORED,
+         "Mailtrap retries 10 more times; delivery or bounce follows"),
+    Rule(_MT, "suspension", ANY, ANY, IGNORED,
+         "Mailtrap holds mail of an unverified domain / account limit; retries"),
+    Rule(_MT, "reject", "suppressed/hard bounce", ANY, HARD,
+         "Mailtrap suppression echo: previously hard-bounced address"),
+    Rule(_MT, "reject", "suppressed/bounce", ANY, HARD,
+         "Mailtrap suppression echo: previously bounced address"),
+    Rule(_MT, "reject", ANY, ANY, IGNORED,
+         "Mailtrap reject: unsubscribe / complaint / manual echo, or unverified domain"),
+    Rule(_MT, "spam", ANY, ANY, COMPLAINT, "Mailtrap spam complaint"),
+    Rule(_MT, "delivery", ANY, ANY, DELIVERY, "Mailtrap delivery"),
 )
 # fmt: on
 

@@ -21,6 +21,11 @@ class Source(StrEnum):
     MANDRILL = "mandrill"
     DSN = "dsn"
     API = "api"
+    RESEND = "resend"
+    POSTAL = "postal"
+    MAILERSEND = "mailersend"
+    UNISENDER_GO = "unisender_go"
+    MAILTRAP = "mailtrap"
 
 
 class EventKind(StrEnum):

@@ -75,6 +75,46 @@ class Settings(BaseSettings):
     # the notifier's own /metrics port (0 = off)
     notifier_metrics_port: int = Field(default=0, ge=0, le=65535)
 
+    # Issue 10, batch 2 provider webhooks (services/ingest/providers/<name>.py). Unset (or
+    # empty) = that provider's signature is not checked, so only basic auth can pass.
+    # Resend (Svix): "whsec_..." secrets, comma-separated while rotating.
+    resend_webhook_secret: SecretStr | None = None
+    # Postal: the RSA public key Postal shows (base64 DER without armour, or PEM).
+    postal_public_key: str | None = None
+    mailersend_signing_secret: SecretStr | None = None
+    mailtrap_signing_secret: SecretStr | None = None
+    unisender_go_api_key: SecretStr | None = None
+
+    @field_validator(
+        "resend_webhook_secret",
+        "postal_public_key",
+        "mailersend_signing_secret",
+        "mailtrap_signing_secret",
+        "unisender_go_api_key",
+        mode="before",
+    )
+    @classmethod
+    def _batch2_empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("resend_webhook_secret")
+    @classmethod
+    def _resend_secrets_decode(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            from shared.webhook_keys import svix_secrets
+
+            svix_secrets(value.get_secret_value())
+        return value
+
+    @field_validator("postal_public_key")
+    @classmethod
+    def _postal_key_loads(cls, value: str | None) -> str | None:
+        if value is not None:
+            from shared.webhook_keys import rsa_public_key
+
+            rsa_public_key(value)
+        return value
+
     @field_validator("sns_url_pattern")
     @classmethod
     def _pattern_compiles(cls, value: str) -> str:

@@ -174,7 +174,12 @@ def _csv(rows: Sequence[asyncpg.Record]) -> bytes:
         when = row["suppressed_at"]
         writer.writerow(
             export_row(
-                [row["email"], row["status"], _suppressed(row).reason, iso(when) if when else ""]
+                [
+                    row["email"],
+                    row["status"],
+                    _suppressed(row).reason or "",
+                    iso(when) if when else "",
+                ]
             )
         )
     return out.getvalue().encode()

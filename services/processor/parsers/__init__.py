@@ -16,13 +16,18 @@ from typing import Final
 from services.processor.parsers import (
     brevo,
     dsn,
+    mailersend,
     mailgun,
     mailjet,
+    mailtrap,
     mandrill,
+    postal,
     postmark,
+    resend,
     sendgrid,
     ses,
     sparkpost,
+    unisender_go,
 )
 from services.processor.parsers._common import DEFAULT_KEYS, MetadataKeys, ParseError
 from shared.models import CanonicalEvent
@@ -40,6 +45,11 @@ _PARSERS: Final[dict[str, Callable[[RawEvent, MetadataKeys], list[CanonicalEvent
     "brevo": brevo.parse,
     "mandrill": mandrill.parse,
     "dsn": dsn.parse,
+    "resend": resend.parse,
+    "postal": postal.parse,
+    "mailersend": mailersend.parse,
+    "unisender_go": unisender_go.parse,
+    "mailtrap": mailtrap.parse,
 }
 
 

@@ -1,0 +1,86 @@
+"""Postal: one JSON event per POST, `{"event", "timestamp", "payload", "uuid"}`.
+
+Message status events (MessageSent, MessageDelayed, MessageDeliveryFailed, MessageHeld)
+carry `payload.message` and `status`/`details`/`output`; MessageBounced carries
+`payload.original_message` and `payload.bounce` (the incoming DSN, no SMTP text).
+Events about incoming mail (`direction: "incoming"`) are not ours. Dedup: `uuid`,
+Postal's webhook request id (kept across retries), else a content hash.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import orjson
+
+from services.processor.parsers._common import (
+    DEFAULT_KEYS,
+    MetadataKeys,
+    ParseError,
+    event,
+    from_epoch,
+    loads,
+    normalize_email,
+    sha256_hex,
+    strip_angle,
+    text,
+)
+from shared.classification import Verdict, classify, lookup
+from shared.models import CanonicalEvent, EventKind, Source
+from shared.raw import RawEvent
+
+_SUPPRESSED: Final = "suppression list"
+
+
+def parse(raw: RawEvent, keys: MetadataKeys = DEFAULT_KEYS) -> list[CanonicalEvent]:
+    """Canonical events of one Postal webhook POST (zero or one)."""
+    doc = loads(raw.body, "postal: body")
+    if not isinstance(doc, dict):
+        raise ParseError("postal: body is not a JSON object")
+    name = text(doc.get("event"))
+    if name is None:
+        raise ParseError("postal: webhook without an event name")
+    category = name.lower()
+    if lookup(Source.POSTAL, category).verdict is Verdict.IGNORED and category != "messageheld":
+        return []
+    payload = doc.get("payload")
+    if not isinstance(payload, dict):
+        raise ParseError(f"postal: {name} without a payload object")
+    message = payload.get("original_message") or payload.get("message")
+    if not isinstance(message, dict):
+        raise ParseError(f"postal: {name} without a message object")
+    if (text(message.get("direction")) or "").lower() == "incoming":
+        return []
+    c = classify(
+        Source.POSTAL,
+        category,
+        _qualifier(payload),
+        diagnostic=text(payload.get("output")) or text(payload.get("details")),
+        subtype=text(payload.get("status")),
+    )
+    if c.kind is EventKind.IGNORED:
+        return []
+    email = normalize_email(message.get("to"), f"postal: {name} event")
+    uuid = text(doc.get("uuid"))
+    key = uuid or f"sha256:{sha256_hex(orjson.dumps(doc, option=orjson.OPT_SORT_KEYS))}"
+    when = payload.get("timestamp") or doc.get("timestamp")
+    return [
+        event(
+            source=Source.POSTAL,
+            dedup_key=f"postal:{key}",
+            email=email,
+            occurred_at=raw.received_at if when is None else from_epoch(when, "postal"),
+            c=c,
+            provider_message_id=strip_angle(message.get("message_id")),
+            campaign_name=text(message.get("tag")),
+            subscriber_name=None,
+        )
+    ]
+
+
+def _qualifier(payload: dict[str, Any]) -> str:
+    status = (text(payload.get("status")) or "").lower()
+    details = (text(payload.get("details")) or "").lower()
+    if status == "held" and _SUPPRESSED in details:
+        return "suppressed"
+    return status
