@@ -54,7 +54,7 @@ function drawAxes(svg, points, bands, x, y, yMax, bucket) {
   points.forEach((p, i) => {
     const last = i === points.length - 1;
     if (i % every !== 0 && !last) return;
-    if (!last && points.length - 1 - i < every / 2) return; // would overlap the last label
+    if (!last && points.length - 1 - i < every * 0.8) return; // would crowd the last label
     const anchor = i === 0 ? 'start' : last ? 'end' : 'middle';
     svg.append(el('text', { x: x(i), y: H - 8, class: 'tick', 'text-anchor': anchor },
       label(p.start, bucket)));
@@ -97,6 +97,10 @@ export function rateChart(figure, { points, bucket, rateOf, detail, bands, title
   drawBands(svg, bands, y, yMax);
   drawAxes(svg, points, bands, x, y, yMax, bucket);
   drawLine(svg, points, rateOf, detail, x, y, yMax, bucket);
+  if (points.every((p) => p.sent === 0 && rateOf(p) === 0)) {
+    svg.append(el('text', { x: (W + PAD.left) / 2, y: H / 2, class: 'empty', 'text-anchor': 'middle' },
+      'nothing sent in this window'));
+  }
   figure.append(svg);
   figure.setAttribute('aria-busy', 'false');
   figure.dataset.points = String(points.length);
