@@ -177,3 +177,33 @@ async def test_the_command_prints_a_link_with_a_read_key(
     info = await authenticate(db, found.group(1))
     assert info is not None
     assert info.scopes == ("subscribers:read",)
+
+
+async def test_by_domain_once_events_record_the_sending_domain(
+    client: Client, db: asyncpg.Pool
+) -> None:
+    """`by=domain` groups by events.sending_domain as soon as a migration adds it."""
+    auth = bearer(await make_key(db, "subscribers:read"))
+    added = not await db.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM information_schema.columns"
+        " WHERE table_name = 'events' AND column_name = 'sending_domain')"
+    )
+    if added:
+        await db.execute("ALTER TABLE events ADD COLUMN sending_domain text")
+    try:
+        await seed(client, db)
+        await db.execute(
+            "UPDATE events SET sending_domain = CASE WHEN source = 'ses' THEN 'news.example.com'"
+            " WHEN source = 'api' THEN NULL ELSE 'mail.example.com' END"
+        )
+        stats = await data(client, "/api/v1/stats", auth)
+        domains = await data(client, "/api/v1/stats/breakdown?by=domain", auth)
+        assert totals(domains["groups"]) == {k: stats[k] for k in SUMS}
+        assert [g["key"] for g in domains["groups"]] == [
+            "mail.example.com",
+            "news.example.com",
+            None,
+        ]
+    finally:
+        if added:
+            await db.execute("ALTER TABLE events DROP COLUMN sending_domain")
