@@ -30,6 +30,7 @@ migrate: install
 	$(BIN)/bounceflow migrate
 
 demo: install
+	bash deploy/local-services.sh
 	$(PY) -m demo
 
 # The three services as separate processes in the foreground, until Ctrl-C.

@@ -12,12 +12,17 @@ exist (5.1.1, 5.1.2, 5.1.10, 5.4.4).
 
 Lookup: the most specific row wins. Rows naming a code beat rows that do not;
 then the full qualifier beats its part before "/" (SES "transient/general" ->
-"transient"), which beats "*". A category with no row at all is IGNORED.
+"transient"), which beats "*". A category with no row at all is IGNORED
+and noted as unrecognised: every documented event type has a row, so one without is a
+format change (the processor counts it and dead-letters it if it named a recipient).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Final
 
@@ -40,17 +45,21 @@ __all__ = [
     "RULES",
     "Classification",
     "Rule",
+    "Unrecognised",
     "Verdict",
     "classify",
     "extract_enhanced_code",
     "extract_smtp_code",
     "lookup",
+    "note_unrecognised",
+    "recording_unrecognised",
 ]
 
 _NO_RULE: Final = Rule(_SES, "", ANY, ANY, IGNORED, "no row: not an event that matters")
 _INDEX: Final[dict[tuple[Source, str, str, str], Rule]] = {
     (r.source, r.category, r.qualifier, r.code): r for r in RULES
 }
+_CATEGORIES: Final = frozenset((r.source, r.category) for r in RULES)
 if len(_INDEX) != len(RULES):  # pragma: no cover - a table edit error, caught at import
     raise RuntimeError("shared.classification.RULES has duplicate rows")
 
@@ -107,8 +116,50 @@ def extract_smtp_code(text: str | None) -> str | None:
     return m[1] if m else None
 
 
+@dataclass(frozen=True, slots=True)
+class Unrecognised:
+    """An event type no row of the table knows: a provider format change to look at."""
+
+    source: Source
+    category: str
+    with_recipient: bool  # it named a recipient we could not classify
+
+
+_UNRECOGNISED: ContextVar[list[Unrecognised] | None] = ContextVar(
+    "bounceflow_unrecognised", default=None
+)
+
+
+@contextmanager
+def recording_unrecognised() -> Iterator[list[Unrecognised]]:
+    """Collect, for the duration, the unknown event types lookups and parsers meet."""
+    seen: list[Unrecognised] = []
+    token = _UNRECOGNISED.set(seen)
+    try:
+        yield seen
+    finally:
+        _UNRECOGNISED.reset(token)
+
+
+def note_unrecognised(source: Source, category: str, *, with_recipient: bool) -> None:
+    """Record an unknown event type (a no-op outside `recording_unrecognised`)."""
+    seen = _UNRECOGNISED.get()
+    if seen is not None:
+        seen.append(Unrecognised(source, category, with_recipient))
+
+
 def lookup(source: Source, category: str, qualifier: str = "", code: str = "") -> Rule:
-    """The table row for these provider fields (lower-case category and qualifier)."""
+    """The table row for these provider fields (lower-case category and qualifier).
+
+    A category with no row at all is noted as unrecognised (see `recording_unrecognised`).
+    """
+    if (source, category) not in _CATEGORIES:
+        note_unrecognised(source, category, with_recipient=False)
+        return _NO_RULE
+    return _lookup(source, category, qualifier, code)
+
+
+def _lookup(source: Source, category: str, qualifier: str, code: str) -> Rule:
     head = qualifier.split("/", 1)[0]
     for c in (code, ANY) if code else (ANY,):
         for q in (qualifier, head, ANY):
@@ -196,6 +247,10 @@ def classify(
     """
     diag = (diagnostic.strip() or None) if diagnostic else None
     smtp, enhanced = _codes(code, status, diag)
-    rule = lookup(source, category, qualifier, smtp or "")
+    if (source, category) not in _CATEGORIES:
+        note_unrecognised(source, category, with_recipient=True)
+        rule = _NO_RULE
+    else:
+        rule = _lookup(source, category, qualifier, smtp or "")
     kind = _resolve(rule.verdict, enhanced, smtp, diag)
     return Classification(kind, subtype or None, smtp, enhanced, diag, rule.why)

@@ -70,3 +70,5 @@ class CanonicalEvent(BaseModel):
     provider_message_id: str | None = None
     campaign_name: str | None = None
     subscriber_name: str | None = None
+    # the domain the message was sent from (lower-case ASCII/IDNA form), None when unknown
+    sending_domain: str | None = Field(default=None, max_length=253)

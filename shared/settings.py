@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     # provider tag / custom-variable names read as the bounce log's campaign and subscriber name
     campaign_keys: str = "campaign_name,campaign"
     subscriber_name_keys: str = "subscriber_name,name"
+    # ... and as the sending domain where the payload names no sender (README "Sending domains")
+    sending_domain_keys: str = "sending_domain,domain"
     # seconds a Mailgun / SendGrid signature timestamp may differ from our clock
     signature_tolerance: int = Field(default=900, ge=1)
     notifier_concurrency: int = Field(default=32, ge=1)

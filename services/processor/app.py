@@ -40,7 +40,9 @@ async def resources(settings: Settings) -> AsyncIterator[Resources]:
                 settings.amqp_prefix, settings.raw_queue_max_length, settings.delivery_limit
             )
             declared = await declare(channel, topology)
-            keys = MetadataKeys.from_csv(settings.campaign_keys, settings.subscriber_name_keys)
+            keys = MetadataKeys.from_csv(
+                settings.campaign_keys, settings.subscriber_name_keys, settings.sending_domain_keys
+            )
             yield Resources(settings, pool, connection, channel, declared, keys)
         finally:
             await connection.close()

@@ -1,6 +1,7 @@
 """Issue 10, batch 2: what every Resend, Postal, MailerSend, Unisender Go and Mailtrap
 fixture means, in the form of tests/unit/parser_expectations.py (kind, email, dedup key,
-SMTP code, enhanced code; a key ending in "*" is a prefix), plus the bounce subtype.
+SMTP code, enhanced code; a key ending in "*" is a prefix), plus the bounce subtype and
+the sending domain.
 
 Decisions (see shared/classification_rules.py for the reason of each row):
 suppression echoes of an earlier hard bounce are hard (Resend suppressed, Postal held on
@@ -24,6 +25,7 @@ class E(NamedTuple):
     smtp: str | None = None
     enhanced: str | None = None
     subtype: str | None = None
+    domain: str | None = None  # the sending domain
 
 
 H, S, C, D = EventKind.HARD, EventKind.SOFT, EventKind.COMPLAINT, EventKind.DELIVERY
@@ -36,17 +38,32 @@ UG = "unisender_go:sha256:*"  # no event id: a hash of the event's content
 EXPECTED: dict[tuple[str, str], list[E]] = {
     # ---- Resend
     ("resend", "anymail-bounced-hard-no-bounce-type"): [
-        E(H, "bounced@resend.dev", f"{RS_A}:email.bounced:bounced@resend.dev"),
+        E(
+            H,
+            "bounced@resend.dev",
+            f"{RS_A}:email.bounced:bounced@resend.dev",
+            domain="example.com",
+        ),
     ],
     # the 2023 payload's only signal is the text: suppressed by Resend = hard
     ("resend", "anymail-bounced-suppressed-no-bounce-type"): [
-        E(H, "blocked@example.org", f"{RS_A}:email.bounced:blocked@example.org"),
+        E(
+            H,
+            "blocked@example.org",
+            f"{RS_A}:email.bounced:blocked@example.org",
+            domain="example.com",
+        ),
     ],
     ("resend", "anymail-complained"): [
-        E(C, "complained@resend.dev", f"{RS_A}:email.complained:complained@resend.dev"),
+        E(
+            C,
+            "complained@resend.dev",
+            f"{RS_A}:email.complained:complained@resend.dev",
+            domain="example.com",
+        ),
     ],
     ("resend", "anymail-delivered"): [
-        E(D, "to@example.org", f"{RS_A}:email.delivered:to@example.org"),
+        E(D, "to@example.org", f"{RS_A}:email.delivered:to@example.org", domain="example.com"),
     ],
     ("resend", "anymail-sent-headers-tags"): [],
     ("resend", "rsdocs-bounced-permanent-suppressed"): [
@@ -57,14 +74,25 @@ EXPECTED: dict[tuple[str, str], list[E]] = {
             None,
             None,
             "Suppressed",
+            domain="resend.dev",
         ),
     ],
     ("resend", "rsdocs-clicked"): [],
     ("resend", "rsdocs-complained"): [
-        E(C, "delivered@resend.dev", f"{RS_D}:email.complained:delivered@resend.dev"),
+        E(
+            C,
+            "delivered@resend.dev",
+            f"{RS_D}:email.complained:delivered@resend.dev",
+            domain="resend.dev",
+        ),
     ],
     ("resend", "rsdocs-delivered"): [
-        E(D, "delivered@resend.dev", f"{RS_D}:email.delivered:delivered@resend.dev"),
+        E(
+            D,
+            "delivered@resend.dev",
+            f"{RS_D}:email.delivered:delivered@resend.dev",
+            domain="resend.dev",
+        ),
     ],
     ("resend", "rsdocs-delivery-delayed"): [],  # Resend still retries
     ("resend", "rsdocs-failed-reached-daily-quota"): [],  # sender-side
@@ -78,6 +106,7 @@ EXPECTED: dict[tuple[str, str], list[E]] = {
             None,
             None,
             "OnAccountSuppressionList",
+            domain="resend.dev",
         ),
     ],
     ("resend", "rssdk-python-bounced-permanent-general-550"): [
@@ -88,6 +117,7 @@ EXPECTED: dict[tuple[str, str], list[E]] = {
             "550",
             "5.1.1",
             "General",
+            domain="resend.dev",
         ),
     ],
     # ---- Postal
@@ -101,6 +131,7 @@ EXPECTED: dict[tuple[str, str], list[E]] = {
             None,
             None,
             "HardFail",
+            domain="example.com",
         ),
     ],
     ("postal", "anymail-message-held-suppression-list"): [
@@ -111,6 +142,7 @@ EXPECTED: dict[tuple[str, str], list[E]] = {
             None,
             None,
             "Held",
+            domain="example.com",
         ),
     ],
     ("postal", "anymail-message-sent-tag"): [
@@ -121,11 +153,17 @@ EXPECTED: dict[tuple[str, str], list[E]] = {
             "250",
             "2.0.0",
             "Sent",
+            domain="example.com",
         ),
     ],
     ("postal", "postaldocs-domain-dns-error"): [],
     ("postal", "postaldocs-message-bounced"): [
-        E(H, "test@example.com", "postal:9bf0373a-5f62-585b-9c7b-83bd19c9611a"),
+        E(
+            H,
+            "test@example.com",
+            "postal:9bf0373a-5f62-585b-9c7b-83bd19c9611a",
+            domain="awesomeapp.com",
+        ),
     ],
     ("postal", "postaldocs-message-link-clicked"): [],
     ("postal", "postaldocs-message-loaded"): [],
@@ -137,6 +175,7 @@ EXPECTED: dict[tuple[str, str], list[E]] = {
             "250",
             "2.0.0",
             "Sent",
+            domain="awesomeapp.com",
         ),
     ],
     # ---- MailerSend
@@ -200,21 +239,30 @@ EXPECTED: dict[tuple[str, str], list[E]] = {
     ("mailtrap", "anymail-soft-bounce-450-unavailable"): [],  # Mailtrap retries
     # bounce_category spam: about the message, not the address
     ("mailtrap", "mtdocs-bounce-spam-555"): [
-        E(S, "receiver@example.com", MT_ID, "555", None, "spam")
+        E(S, "receiver@example.com", MT_ID, "555", None, "spam", domain="examplesender.com")
     ],
     ("mailtrap", "mtdocs-click"): [],
-    ("mailtrap", "mtdocs-delivery"): [E(D, "receiver@example.com", MT_ID)],
+    ("mailtrap", "mtdocs-delivery"): [
+        E(D, "receiver@example.com", MT_ID, domain="examplesender.com")
+    ],
     ("mailtrap", "mtdocs-jsonl-delivery-2-events"): [
-        E(D, "receiver@example.com", MT_ID),
-        E(D, "another@example.com", "mailtrap:657b8544-6a95-4c47-997f-6e47922a5052"),
+        E(D, "receiver@example.com", MT_ID, domain="examplesender.com"),
+        E(
+            D,
+            "another@example.com",
+            "mailtrap:657b8544-6a95-4c47-997f-6e47922a5052",
+            domain="examplesender.com",
+        ),
     ],
     ("mailtrap", "mtdocs-jsonl-mixed-delivery-open-click"): [
-        E(D, "user1@example.com", "mailtrap:evt-1"),
+        E(D, "user1@example.com", "mailtrap:evt-1", domain="example.com"),
     ],
     ("mailtrap", "mtdocs-open"): [],
     ("mailtrap", "mtdocs-reject-suppressed-unsubscription"): [],  # unsubscribe echo
     ("mailtrap", "mtdocs-soft-bounce-greylisting-451"): [],  # Mailtrap retries
-    ("mailtrap", "mtdocs-spam-complaint"): [E(C, "receiver@example.com", MT_ID)],
+    ("mailtrap", "mtdocs-spam-complaint"): [
+        E(C, "receiver@example.com", MT_ID, domain="examplesender.com")
+    ],
     ("mailtrap", "mtdocs-suspension-daily-limit"): [],  # account limit, retried
     ("mailtrap", "mtdocs-unsubscribe"): [],
     ("mailtrap", "mtsdk-signed-delivery-bare-event"): [

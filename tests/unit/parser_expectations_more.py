@@ -1,10 +1,12 @@
 """What every Postmark, SparkPost, Mailjet, Brevo and Mandrill fixture means (issue 10), in
 the form of tests/unit/parser_expectations.py: the events that matter, in order, as (kind,
-email, dedup key, SMTP code, enhanced code). Reasons: shared/classification_rules.py."""
+email, dedup key, SMTP code, enhanced code, sending domain). Reasons:
+shared/classification_rules.py. Mailjet, Brevo and Mandrill: expectations_mailjet_brevo_mandrill.py."""
 
 from __future__ import annotations
 
-from tests.unit.parser_expectations import RAISES, C, D, E, H, S
+from tests.unit.expectation_types import RAISES, C, D, E, H, S
+from tests.unit.expectations_mailjet_brevo_mandrill import EXPECTED_MJ_BREVO_MANDRILL
 
 __all__ = ["EXPECTED_MORE", "PROVIDERS_MORE", "RAISES"]
 
@@ -13,14 +15,18 @@ PROVIDERS_MORE = ("postmark", "sparkpost", "mailjet", "brevo", "mandrill")
 PM_DELIVERY = "postmark:delivery:"
 PM_CHANGE = "postmark:subscriptionchange:"
 SP_GO = "sparkpost:92356927693813856"  # gosparkpost's sample reuses this event_id for all
-MJ_ANY = "mailjet:12345678901234567"  # anymail's MessageID, above 2**53
-BREVO_MID = "brevo:201803011158.9876543210@smtp-relay.mailin.fr"
-MANDRILL_ID = "mandrill:abcdef012345789abcdef012345789"
 
 EXPECTED_MORE: dict[tuple[str, str], list[E] | str] = {
     # ---- postmark
     ("postmark", "anymail-bounce-hardbounce-550-5.1.1"): [
-        E(H, "bounce@example.com", "postmark:bounce:901542550", "550", "5.1.1"),
+        E(
+            H,
+            "bounce@example.com",
+            "postmark:bounce:901542550",
+            "550",
+            "5.1.1",
+            domain="example.com",
+        ),
     ],
     ("postmark", "anymail-bounce-type-unsubscribe-no-email"): [],  # Type Unsubscribe
     ("postmark", "anymail-click"): [],
@@ -34,7 +40,7 @@ EXPECTED_MORE: dict[tuple[str, str], list[E] | str] = {
     ],
     ("postmark", "anymail-open-first-open"): [],
     ("postmark", "anymail-spam-complaint"): [
-        E(C, "spam@example.com", "postmark:spamcomplaint:901542550"),
+        E(C, "spam@example.com", "postmark:spamcomplaint:901542550", domain="example.com"),
     ],
     # inactive recipient after a hard bounce: hard (CONTRACT §4)
     ("postmark", "anymail-subscription-change-hardbounce"): [
@@ -51,7 +57,7 @@ EXPECTED_MORE: dict[tuple[str, str], list[E] | str] = {
         E(H, "john@example.com", "postmark:bounce:42"),
     ],
     ("postmark", "pmdocs-spam-complaint"): [
-        E(C, "john@example.com", "postmark:spamcomplaint:42"),
+        E(C, "john@example.com", "postmark:spamcomplaint:42", domain="example.com"),
     ],
     ("postmark", "pmdocs-subscription-change-hardbounce"): [
         E(
@@ -107,12 +113,19 @@ EXPECTED_MORE: dict[tuple[str, str], list[E] | str] = {
             SP_GO + ":bounce:recipient@example.com",
             "554",
             None,
+            domain="example.com",
         ),
-        E(D, "recipient@example.com", SP_GO + ":delivery:recipient@example.com"),
+        E(
+            D,
+            "recipient@example.com",
+            SP_GO + ":delivery:recipient@example.com",
+            domain="example.com",
+        ),
         E(
             C,
             "recipient@example.com",
             SP_GO + ":spam_complaint:recipient@example.com",
+            domain="example.com",
         ),
         E(
             S,
@@ -120,6 +133,7 @@ EXPECTED_MORE: dict[tuple[str, str], list[E] | str] = {
             SP_GO + ":out_of_band:recipient@example.com",
             "554",
             None,
+            domain="example.com",
         ),
     ],
     ("sparkpost", "gosdk-out-of-band-class-1-ip-blocklist"): [
@@ -129,6 +143,7 @@ EXPECTED_MORE: dict[tuple[str, str], list[E] | str] = {
             SP_GO + ":out_of_band:recipient@example.com",
             "554",
             None,
+            domain="example.com",
         ),
     ],
     ("sparkpost", "gosdk-spam-complaint-fbtype-abuse"): [
@@ -136,6 +151,7 @@ EXPECTED_MORE: dict[tuple[str, str], list[E] | str] = {
             C,
             "recipient@example.com",
             SP_GO + ":spam_complaint:recipient@example.com",
+            domain="example.com",
         ),
     ],
     ("sparkpost", "javasdk-bounce-class-10-550-5.1.1"): [
@@ -145,155 +161,37 @@ EXPECTED_MORE: dict[tuple[str, str], list[E] | str] = {
             "sparkpost:84579375510121478:bounce:nonexist@example.com",
             "550",
             "5.1.1",
+            domain="test.example.com",
         ),
     ],
     ("sparkpost", "javasdk-samples-batch-delivery-open-click-bounce-10"): [
-        E(D, "test@example.com", "sparkpost:120632847947746861:delivery:test@example.com"),
-        E(D, "test@example.com", "sparkpost:120632847947747682:delivery:test@example.com"),
+        E(
+            D,
+            "test@example.com",
+            "sparkpost:120632847947746861:delivery:test@example.com",
+            domain="test.example.com",
+        ),
+        E(
+            D,
+            "test@example.com",
+            "sparkpost:120632847947747682:delivery:test@example.com",
+            domain="test.example.com",
+        ),
         E(
             H,
             "as78df9as9d0f8as90df8a9s0df890asdf890asdf@example.com",
             "sparkpost:48575267555968293:bounce:as78df9as9d0f8as90df8a9s0df890asdf890asdf@example.com",
             "550",
             "5.1.1",
+            domain="test.example.com",
         ),
-        E(D, "test@example.com", "sparkpost:102618457692014774:delivery:test@example.com"),
+        E(
+            D,
+            "test@example.com",
+            "sparkpost:102618457692014774:delivery:test@example.com",
+            domain="test.example.com",
+        ),
     ],
     ("sparkpost", "spdocs-validate-sample-batch-empty-msys"): [],
-    # ---- mailjet
-    ("mailjet", "anymail-blocked-typofix"): [
-        E(H, "bad@example.com", MJ_ANY + ":blocked:bad@example.com:1498093527"),
-    ],
-    ("mailjet", "anymail-bounce-hard-invalid-domain"): [
-        E(H, "invalid@invalid", MJ_ANY + ":bounce:invalid@invalid:1498093527"),
-    ],
-    ("mailjet", "anymail-bounce-soft-greylisted"): [
-        E(
-            S,
-            "protected@example.com",
-            MJ_ANY + ":bounce:protected@example.com:1498093527",
-        ),
-    ],
-    ("mailjet", "anymail-sent-non-grouped-bare-object"): [
-        E(
-            D,
-            "recipient@example.com",
-            MJ_ANY + ":sent:recipient@example.com:1498093527",
-            "250",
-            "2.0.0",
-        ),
-    ],
-    ("mailjet", "anymail-sent-with-payload"): [
-        E(
-            D,
-            "recipient@example.com",
-            MJ_ANY + ":sent:recipient@example.com:1498093527",
-            "250",
-            "2.0.0",
-        ),
-    ],
-    ("mailjet", "anymail-spam"): [
-        E(C, "spam@example.com", MJ_ANY + ":spam:spam@example.com:1498093527"),
-    ],
-    ("mailjet", "anymail-unsub-list-unsubscribe-header"): [],
-    ("mailjet", "mjdocs-batch-two-sent"): [
-        E(
-            D,
-            "api@mailjet.com",
-            "mailjet:19421777835146490:sent:api@mailjet.com:1433333949",
-            "250",
-            "2.0.0",
-        ),
-        E(
-            D,
-            "api@mailjet.com",
-            "mailjet:19421777835146491:sent:api@mailjet.com:1433333949",
-            "250",
-            "2.0.0",
-        ),
-    ],
-    ("mailjet", "mjdocs-blocked-user-unknown"): [
-        E(
-            H,
-            "bounce@mailjet.com",
-            "mailjet:13792286917004336:blocked:bounce@mailjet.com:1430812195",
-        ),
-    ],
-    ("mailjet", "mjdocs-bounce-hard-user-unknown"): [
-        E(
-            H,
-            "bounce@mailjet.com",
-            "mailjet:13792286917004336:bounce:bounce@mailjet.com:1430812195",
-        ),
-    ],
-    ("mailjet", "mjdocs-click"): [],
-    ("mailjet", "mjdocs-open"): [],
-    ("mailjet", "mjdocs-sent"): [
-        E(
-            D,
-            "api@mailjet.com",
-            "mailjet:19421777835146490:sent:api@mailjet.com:1433333949",
-            "250",
-            "2.0.0",
-        ),
-    ],
-    ("mailjet", "mjdocs-spam-fbl-jmrpp"): [
-        E(C, "bounce@mailjet.com", "mailjet:13792286917004336:spam:bounce@mailjet.com:1430812195"),
-    ],
-    ("mailjet", "mjdocs-unsub"): [],
-    # ---- brevo
-    ("brevo", "anymail-blocked-blacklisted-user"): [],  # blocklisted, reason not named
-    ("brevo", "anymail-click"): [],
-    ("brevo", "anymail-complaint"): [
-        E(
-            C,
-            "example@domain.com",
-            "brevo:201798300811.5787683@relay.domain.com:complaint:example@domain.com:1604933654",
-        ),
-    ],
-    ("brevo", "anymail-deferred-550-5.1.1-user-unknown"): [],  # Brevo retries
-    ("brevo", "anymail-delivered"): [
-        E(
-            D,
-            "recipient@example.com",
-            BREVO_MID + ":delivered:recipient@example.com:1520363423000",
-        ),
-    ],
-    ("brevo", "anymail-error"): [],
-    ("brevo", "anymail-hard-bounce-550-5.5.0-mailbox-unavailable"): [
-        E(
-            H,
-            "not-a-user@example.com",
-            BREVO_MID + ":hard_bounce:not-a-user@example.com:1520363423000",
-            "550",
-            "5.5.0",
-        ),
-    ],
-    ("brevo", "anymail-opened"): [],
-    ("brevo", "anymail-proxy-open"): [],
-    ("brevo", "anymail-request-sent-full"): [],
-    ("brevo", "anymail-soft-bounce-no-mx"): [
-        E(
-            S,
-            "recipient@no-mx.example.com",
-            BREVO_MID + ":soft_bounce:recipient@no-mx.example.com:1520363423000",
-        ),
-    ],
-    ("brevo", "anymail-unique-opened"): [],
-    ("brevo", "anymail-unique-proxy-open"): [],
-    # ---- mandrill
-    ("mandrill", "anymail-click"): [],
-    ("mandrill", "anymail-hard-bounce-bad-mailbox-550-5.1.1"): [
-        E(
-            H,
-            "bounce@example.com",
-            MANDRILL_ID + ":hard_bounce:bounce@example.com:1461095246",
-            "550",
-            "5.1.1",
-        ),
-    ],
-    ("mandrill", "anymail-minimal-send-no-msg"): [],
-    ("mandrill", "anymail-send"): [],
-    ("mandrill", "anymail-sync-blacklist-add-manual"): [],  # manual, not a bounce
-    ("mandrill", "mcdocs-webhook-check-empty-batch-test-webhook-key"): [],  # test post
+    **EXPECTED_MJ_BREVO_MANDRILL,
 }

@@ -1,8 +1,7 @@
 """Raw bounce messages (DSN / ARF / plain bounces) against every .eml fixture, table-driven.
 
-EXPECTED states, per file of tests/fixtures/providers/dsn (sources in its README),
-the events it must give, in order, as (kind, email, SMTP code, enhanced code);
-RAISES: it cannot be applied and must be dead-lettered with the reason.
+EXPECTED (tests/unit/dsn_expectations.py) states, per file of
+tests/fixtures/providers/dsn, the events it must give.
 """
 
 from __future__ import annotations
@@ -11,8 +10,6 @@ import base64
 import hashlib
 import json
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import NamedTuple
 
 import flufl.bounce
 import pytest
@@ -21,45 +18,9 @@ from services.processor.parsers import DEFAULT_KEYS, MetadataKeys, ParseError, p
 from shared.classification import classify
 from shared.models import CanonicalEvent, EventKind, Source
 from shared.raw import RawEvent
+from tests.unit.dsn_expectations import DSN_DIR, EXPECTED, NAMES, C, H, S
 
-DSN_DIR = Path(__file__).parents[1] / "fixtures" / "providers" / "dsn"
 RECEIVED_AT = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
-H, S, C = EventKind.HARD, EventKind.SOFT, EventKind.COMPLAINT
-RAISES = "raises"
-
-
-class E(NamedTuple):
-    kind: EventKind
-    email: str
-    smtp: str | None = None
-    enhanced: str | None = None
-
-
-EXPECTED: dict[str, list[E] | str] = {
-    "rfc3464-d1-simple-failed-4xx": [E(S, "louisl@larry.slip.umd.edu", "426", "4.0.0")],
-    "rfc3464-d2-multi-recipient": [
-        E(H, "arathib@vnet.ibm.com", "550", "5.0.0"),
-        E(H, "wsnell@sdcc13.ucsd.edu", "550", "5.0.0"),
-    ],
-    "rfc3464-d3-gateway-non-internet-address": RAISES,
-    "rfc3464-d4-delayed": [],
-    "rfc5965-b1-minimal-no-recipient": RAISES,
-    "rfc5965-b2-abuse-full": [E(C, "user@example.com")],
-    "rfc6591-auth-failure": [],
-    "postfix-user-unknown-5.1.1": [E(H, "jane.doe@example.net", "550", "5.1.1")],
-    "postfix-delayed-warning-4.4.1": [],
-    "exim-plaintext-failed-recipients": [E(H, "bob@example.org", "550", "5.1.1")],
-    "qmail-plaintext-permanent": [E(H, "carol@example.org", "550", "5.1.1")],
-    "gmail-address-not-found-5.1.1": [E(H, "dan.nobody@gmail.com", "550", "5.1.1")],
-    "gmail-over-quota-5.2.2": [E(S, "erin.full@gmail.com", "552", "5.2.2")],
-    "exchange-online-recipient-not-found-5.1.10": [
-        E(H, "frank.left@contoso.example", "550", "5.1.10")
-    ],
-    "gmail-vacation-autoreply": [],
-    "outlook-automatic-reply": [],
-    "fbl-abuse-recipient-from-original-to": [E(C, "ivy@example.com")],
-}
-NAMES = sorted(p.stem for p in DSN_DIR.glob("*.eml"))
 
 
 def raw_of(body: bytes, received_at: datetime = RECEIVED_AT) -> RawEvent:
@@ -104,7 +65,7 @@ def test_fixture(name: str) -> None:
             parse(fixture(name))
         return
     got = parse(fixture(name))
-    assert [(e.kind, e.email, e.smtp_code, e.enhanced_code) for e in got] == [
+    assert [(e.kind, e.email, e.smtp_code, e.enhanced_code, e.sending_domain) for e in got] == [
         tuple(w) for w in want
     ]
     for e in got:

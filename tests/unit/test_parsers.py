@@ -25,6 +25,7 @@ def _check(got: CanonicalEvent, want: E, provider: str) -> None:
     else:
         assert got.dedup_key == want.key
     assert (got.smtp_code, got.enhanced_code) == (want.smtp, want.enhanced)
+    assert got.sending_domain == want.domain
     assert got.source is Source(provider)
     assert got.occurred_at.tzinfo is not None
     assert got.occurred_at.utcoffset().total_seconds() == 0  # type: ignore[union-attr]

@@ -40,6 +40,7 @@ def test_fixture(provider: str, name: str) -> None:
     for g, w in zip(got, want, strict=True):
         assert g.dedup_key == w.key
         assert (g.smtp_code, g.enhanced_code) == (w.smtp, w.enhanced)
+        assert g.sending_domain == w.domain
         assert g.source is Source(provider)
         assert g.occurred_at.utcoffset() is not None
         assert g.occurred_at.utcoffset().total_seconds() == 0  # type: ignore[union-attr]

@@ -5,12 +5,14 @@ delivery events; everything a provider sends that is not one of those (opens,
 clicks, sends, delays, SNS control messages, auto-replies) yields nothing. What is
 unreadable raises `ParseError` with a human reason, and nothing else ever escapes.
 Classification rules live in `shared.classification`; which provider tags carry the
-campaign and subscriber name is a `MetadataKeys` (settings).
+campaign, the subscriber name and (where the payload names no sender) the sending domain
+is a `MetadataKeys` (settings).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Final
 
 from services.processor.parsers import (
@@ -30,10 +32,25 @@ from services.processor.parsers import (
     unisender_go,
 )
 from services.processor.parsers._common import DEFAULT_KEYS, MetadataKeys, ParseError
+from shared.classification import Unrecognised, recording_unrecognised
 from shared.models import CanonicalEvent
 from shared.raw import RawEvent
 
-__all__ = ["DEFAULT_KEYS", "MetadataKeys", "ParseError", "parse"]
+__all__ = ["DEFAULT_KEYS", "MetadataKeys", "ParseError", "Parsed", "parse", "parse_recording"]
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """The events of one raw request, and the event types in it no table row knows."""
+
+    events: list[CanonicalEvent]
+    unrecognised: list[Unrecognised]
+
+    @property
+    def unclassifiable(self) -> bool:
+        """It named a recipient under an unknown event type: dead-letter, never drop."""
+        return any(u.with_recipient for u in self.unrecognised)
+
 
 _PARSERS: Final[dict[str, Callable[[RawEvent, MetadataKeys], list[CanonicalEvent]]]] = {
     "ses": ses.parse,
@@ -53,10 +70,19 @@ _PARSERS: Final[dict[str, Callable[[RawEvent, MetadataKeys], list[CanonicalEvent
 }
 
 
+def parse_recording(raw: RawEvent, keys: MetadataKeys = DEFAULT_KEYS) -> Parsed:
+    """`parse`, plus the unknown event types met on the way (CONTRACT: nothing is dropped
+    silently -- the processor counts them, and dead-letters what it cannot classify)."""
+    with recording_unrecognised() as seen:
+        events = parse(raw, keys)
+    return Parsed(events, seen)
+
+
 def parse(raw: RawEvent, keys: MetadataKeys = DEFAULT_KEYS) -> list[CanonicalEvent]:
     """The canonical events of `raw`, dispatched on `raw.provider`.
 
-    `keys` names the tags / custom variables read as campaign and subscriber name.
+    `keys` names the tags / custom variables read as campaign, subscriber name and
+    sending domain.
     Raises ParseError (and only ParseError) when the provider is unknown or the
     request cannot be read.
     """

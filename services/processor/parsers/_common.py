@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
+import idna
 import orjson
 from pydantic import ValidationError
 
@@ -19,6 +20,8 @@ _MAX_KEY: Final = 512
 _ANGLE_ADDR: Final = re.compile(r"<\s*([^<>\s]+)\s*>\s*$")
 _DIGITS: Final = re.compile(r"\s*(\d{1,20})(?:\.\d*)?\s*")
 _MS_THRESHOLD: Final = 10**11  # epoch seconds reach 10**11 in the year 5138
+_LABEL: Final = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+_MAX_DOMAIN: Final = 253
 
 
 class ParseError(Exception):
@@ -32,16 +35,21 @@ class MetadataKeys:
     SES `mail.tags`, Mailgun `user-variables` (legacy: form fields), SendGrid custom
     args and, for raw bounce messages, headers of the original message (`X-<key>` too).
     Names match case-insensitively with "_" and "-" alike ("campaign_name" finds
-    "Campaign-Name"). Settings: BOUNCEFLOW_CAMPAIGN_KEYS, BOUNCEFLOW_SUBSCRIBER_NAME_KEYS.
+    "Campaign-Name"). `sending_domain` is only the fallback where the payload names no
+    sender. Settings: BOUNCEFLOW_CAMPAIGN_KEYS, BOUNCEFLOW_SUBSCRIBER_NAME_KEYS,
+    BOUNCEFLOW_SENDING_DOMAIN_KEYS.
     """
 
     campaign: tuple[str, ...] = ("campaign_name", "campaign")
     subscriber_name: tuple[str, ...] = ("subscriber_name", "name")
+    sending_domain: tuple[str, ...] = ("sending_domain", "domain")
 
     @classmethod
-    def from_csv(cls, campaign: str, subscriber_name: str) -> MetadataKeys:
+    def from_csv(
+        cls, campaign: str, subscriber_name: str, sending_domain: str = "sending_domain,domain"
+    ) -> MetadataKeys:
         """Keys from comma-separated settings ("campaign_name,campaign"); blanks dropped."""
-        return cls(_names(campaign), _names(subscriber_name))
+        return cls(_names(campaign), _names(subscriber_name), _names(sending_domain))
 
 
 def _names(csv: str) -> tuple[str, ...]:
@@ -117,6 +125,43 @@ def normalize_email(value: object, what: str) -> str:
     return addr.lower()
 
 
+def domain_of(value: object) -> str | None:
+    """The domain of an address or a domain name, or None when it names none.
+
+    "Jane <Jane@Mail.Example.com>" and "mail.example.com." give "mail.example.com";
+    internationalised names give their ASCII (IDNA) form ("bücher.example" ->
+    "xn--bcher-kva.example"). Junk, a bare host name, an address literal ("[192.0.2.1]")
+    or the null sender ("<>") give None: the sending domain is metadata, never a reason
+    to fail a parse."""
+    s = text(value)
+    if s is None or len(s) > 2 * _MAX_DOMAIN + 64:
+        return None
+    if "<" in s or ">" in s:
+        m = _ANGLE_ADDR.search(s)
+        if m is None:
+            return None
+        s = m[1]
+    s = s.rpartition("@")[2].strip().rstrip(".")
+    if not s.isascii():
+        try:
+            s = idna.encode(s, uts46=True).decode("ascii")
+        except (idna.IDNAError, UnicodeError, ValueError):
+            return None
+    s = s.lower()
+    labels = s.split(".")
+    if len(s) > _MAX_DOMAIN or len(labels) < 2 or labels[-1].isdigit():
+        return None
+    return s if all(_LABEL.fullmatch(label) for label in labels) else None
+
+
+def first_domain(*candidates: object) -> str | None:
+    """The domain of the first candidate (address or domain) that names one."""
+    for candidate in candidates:
+        if (domain := domain_of(candidate)) is not None:
+            return domain
+    return None
+
+
 def strip_angle(value: object) -> str | None:
     """A Message-ID without its angle brackets."""
     s = text(value)
@@ -167,6 +212,7 @@ def event(
     provider_message_id: str | None,
     campaign_name: str | None,
     subscriber_name: str | None,
+    sending_domain: str | None,
 ) -> CanonicalEvent:
     """Build a CanonicalEvent; a too-long key is hashed, invalid data is a ParseError.
 
@@ -189,6 +235,7 @@ def event(
             provider_message_id=provider_message_id,
             campaign_name=campaign_name,
             subscriber_name=subscriber_name,
+            sending_domain=domain_of(sending_domain),
         )
     except ValidationError as exc:
         errors = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())

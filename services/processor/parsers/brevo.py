@@ -20,6 +20,7 @@ from services.processor.parsers._common import (
     DEFAULT_KEYS,
     MetadataKeys,
     event,
+    first_domain,
     first_text,
     normalize_email,
     pick,
@@ -105,4 +106,6 @@ def _event(
         provider_message_id=message_id,
         campaign_name=pick(custom, keys.campaign) or _tag(item),
         subscriber_name=pick(custom, keys.subscriber_name),
+        # Brevo's events name no sender: only X-Mailin-custom can
+        sending_domain=first_domain(pick(custom, keys.sending_domain)),
     )

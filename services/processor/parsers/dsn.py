@@ -27,6 +27,7 @@ from services.processor.parsers._common import (
     MetadataKeys,
     ParseError,
     event,
+    first_domain,
     normalize_email,
     sha256_hex,
     strip_angle,
@@ -55,6 +56,7 @@ class _Report:
     date: datetime | None
     original: Message | None
     message_id: str | None
+    sending_domain: str | None
     raw: RawEvent
     keys: MetadataKeys
 
@@ -72,6 +74,7 @@ class _Report:
             provider_message_id=self.message_id,
             campaign_name=campaign,
             subscriber_name=name or None,
+            sending_domain=self.sending_domain,
         )
 
 
@@ -87,6 +90,7 @@ def parse(raw: RawEvent, keys: MetadataKeys = DEFAULT_KEYS) -> list[CanonicalEve
         date=_mime.date(_mime.header(msg, "Date")),
         original=original,
         message_id=strip_angle(_mime.header(original, "Message-ID")),
+        sending_domain=_sending_domain(msg, original, keys),
         raw=raw,
         keys=keys,
     )
@@ -103,6 +107,18 @@ def parse(raw: RawEvent, keys: MetadataKeys = DEFAULT_KEYS) -> list[CanonicalEve
             "nor a bounce flufl.bounce recognises"
         )
     return [report.event(email, c, None) for email, c in found]
+
+
+def _sending_domain(msg: Message, original: Message | None, keys: MetadataKeys) -> str | None:
+    """The original message's From, else its Return-Path; else the report's own To (a
+    bounce goes back to the envelope sender); last a header named by `keys.sending_domain`.
+    The report's From and Return-Path are the reporting MTA's and its null sender: never."""
+    return first_domain(
+        *(a for _, a in _mime.addresses(original, "From")),
+        _mime.header(original, "Return-Path"),
+        *(a for _, a in _mime.addresses(msg, "To")),
+        _mime.header_meta(original, keys.sending_domain),
+    )
 
 
 def _multipart_report(msg: Message, report: _Report) -> list[CanonicalEvent]:

@@ -18,6 +18,7 @@ from services.processor.parsers._common import (
     MetadataKeys,
     ParseError,
     event,
+    first_domain,
     first_text,
     from_iso,
     loads,
@@ -80,5 +81,7 @@ def parse(raw: RawEvent, keys: MetadataKeys = DEFAULT_KEYS) -> list[CanonicalEve
             provider_message_id=message_id,
             campaign_name=first_text(mail.get("tags")),
             subscriber_name=None,
+            # webhooks 1.0 `data.email.from`; MailerSend has no key/value metadata
+            sending_domain=first_domain(mail.get("from")),
         )
     ]

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 from email import policy
 from email.parser import BytesParser
-from typing import Final
+from typing import Any, Final
 from urllib.parse import parse_qsl
 
 import orjson
 
+from services.processor.parsers._batch import dict_or_empty
 from services.processor.parsers._common import (
     DEFAULT_KEYS,
     MetadataKeys,
     ParseError,
     event,
+    first_domain,
     first_text,
     from_epoch,
     loads,
@@ -105,8 +107,22 @@ def _json(raw: RawEvent, keys: MetadataKeys) -> list[CanonicalEvent]:
             ),
             campaign_name=campaign,
             subscriber_name=pick(variables, keys.subscriber_name),
+            sending_domain=_json_domain(data, headers, variables, keys),
         )
     ]
+
+
+def _json_domain(
+    data: dict[str, Any], headers: object, variables: dict[str, Any], keys: MetadataKeys
+) -> str | None:
+    """`domain.name` (Mailgun's sending domain), `envelope.sender`, the From header, and
+    last a user-variable named by `keys.sending_domain`."""
+    return first_domain(
+        dict_or_empty(data.get("domain")).get("name"),
+        dict_or_empty(data.get("envelope")).get("sender"),
+        headers.get("from") if isinstance(headers, dict) else None,
+        pick(variables, keys.sending_domain),
+    )
 
 
 # -- legacy form webhooks --------------------------------------------------------
@@ -169,6 +185,12 @@ def _legacy(
             provider_message_id=_legacy_message_id(first),
             campaign_name=pick(first, keys.campaign) or text(tags),
             subscriber_name=pick(first, keys.subscriber_name),
+            # `domain` is Mailgun's own field, and also the default metadata key
+            sending_domain=first_domain(
+                first.get("domain"),
+                _legacy_header(first, "from"),
+                pick(first, keys.sending_domain),
+            ),
         )
     ]
 
@@ -177,6 +199,11 @@ def _legacy_message_id(fields: dict[str, str]) -> str | None:
     direct = fields.get("Message-Id") or fields.get("message-id")
     if direct:
         return strip_angle(direct)
+    return strip_angle(_legacy_header(fields, "message-id"))
+
+
+def _legacy_header(fields: dict[str, str], name: str) -> str | None:
+    """Header `name` from the legacy `message-headers` field (a JSON list of pairs)."""
     headers = fields.get("message-headers")
     if not headers:
         return None
@@ -186,6 +213,6 @@ def _legacy_message_id(fields: dict[str, str]) -> str | None:
         return None  # only a nicety: the event stands without it
     if isinstance(pairs, list):
         for pair in pairs:
-            if isinstance(pair, list) and len(pair) == 2 and str(pair[0]).lower() == "message-id":
-                return strip_angle(pair[1])
+            if isinstance(pair, list) and len(pair) == 2 and str(pair[0]).lower() == name:
+                return text(pair[1])
     return None

@@ -17,6 +17,7 @@ from services.processor.parsers._common import (
     DEFAULT_KEYS,
     MetadataKeys,
     event,
+    first_domain,
     from_epoch,
     normalize_email,
     pick,
@@ -79,4 +80,6 @@ def _event(
         provider_message_id=message_id,
         campaign_name=pick(payload, keys.campaign) or text(item.get("customcampaign")),
         subscriber_name=pick(payload, keys.subscriber_name),
+        # Mailjet's events name no sender: only the event Payload can
+        sending_domain=first_domain(pick(payload, keys.sending_domain)),
     )

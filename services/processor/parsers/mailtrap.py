@@ -20,6 +20,7 @@ from services.processor.parsers._common import (
     MetadataKeys,
     ParseError,
     event,
+    first_domain,
     from_epoch,
     loads,
     normalize_email,
@@ -120,4 +121,7 @@ def _event(
         provider_message_id=text(item.get("message_id")),
         campaign_name=pick(variables, keys.campaign) or text(item.get("category")),
         subscriber_name=pick(variables, keys.subscriber_name),
+        sending_domain=first_domain(
+            item.get("sending_domain_name"), pick(variables, keys.sending_domain)
+        ),
     )

@@ -19,6 +19,7 @@ from services.processor.parsers._common import (
     MetadataKeys,
     ParseError,
     event,
+    first_domain,
     first_text,
     from_epoch,
     loads,
@@ -102,6 +103,7 @@ def _message_event(
         provider_message_id=message_id,
         campaign_name=pick(metadata, keys.campaign) or first_text(msg.get("tags")),
         subscriber_name=pick(metadata, keys.subscriber_name),
+        sending_domain=first_domain(msg.get("sender"), pick(metadata, keys.sending_domain)),
     )
 
 
@@ -132,4 +134,5 @@ def _sync(item: dict[str, Any], i: int, raw: RawEvent) -> CanonicalEvent | None:
         provider_message_id=None,
         campaign_name=None,
         subscriber_name=None,
+        sending_domain=None,  # a denylist change names no message
     )

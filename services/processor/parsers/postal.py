@@ -18,6 +18,7 @@ from services.processor.parsers._common import (
     MetadataKeys,
     ParseError,
     event,
+    first_domain,
     from_epoch,
     loads,
     normalize_email,
@@ -74,6 +75,7 @@ def parse(raw: RawEvent, keys: MetadataKeys = DEFAULT_KEYS) -> list[CanonicalEve
             provider_message_id=strip_angle(message.get("message_id")),
             campaign_name=text(message.get("tag")),
             subscriber_name=None,
+            sending_domain=first_domain(message.get("from")),  # Postal has no metadata
         )
     ]
 

@@ -18,6 +18,7 @@ from services.processor.parsers._common import (
     MetadataKeys,
     ParseError,
     event,
+    first_domain,
     normalize_email,
     pick,
     text,
@@ -98,4 +99,6 @@ def _record(
         provider_message_id=message_id,
         campaign_name=pick(metadata, keys.campaign) or text(item.get("Tag")),
         subscriber_name=pick(metadata, keys.subscriber_name),
+        # `From` on Bounce and SpamComplaint records; Delivery and others name no sender
+        sending_domain=first_domain(item.get("From"), pick(metadata, keys.sending_domain)),
     )

@@ -16,6 +16,7 @@ from services.processor.parsers._common import (
     MetadataKeys,
     ParseError,
     event,
+    first_domain,
     from_iso,
     loads,
     normalize_email,
@@ -79,6 +80,7 @@ def parse(raw: RawEvent, keys: MetadataKeys = DEFAULT_KEYS) -> list[CanonicalEve
             provider_message_id=strip_angle(data.get("message_id")) or email_id,
             campaign_name=pick(tags, keys.campaign) or text(tags.get("category")),
             subscriber_name=pick(tags, keys.subscriber_name),
+            sending_domain=first_domain(data.get("from"), pick(tags, keys.sending_domain)),
         )
     ]
 

@@ -16,6 +16,7 @@ from services.processor.parsers._common import (
     MetadataKeys,
     ParseError,
     event,
+    first_domain,
     first_text,
     from_epoch,
     loads,
@@ -95,4 +96,6 @@ def _event(
         provider_message_id=message_id,
         campaign_name=pick(item, keys.campaign) or first_text(item.get("category")),
         subscriber_name=pick(item, keys.subscriber_name),
+        # the Event Webhook names no sender: only custom args can
+        sending_domain=first_domain(pick(item, keys.sending_domain)),
     )

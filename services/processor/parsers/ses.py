@@ -16,6 +16,8 @@ from services.processor.parsers._common import (
     MetadataKeys,
     ParseError,
     event,
+    first_domain,
+    first_text,
     from_iso,
     loads,
     normalize_email,
@@ -23,7 +25,7 @@ from services.processor.parsers._common import (
     sha256_hex,
     text,
 )
-from shared.classification import Verdict, classify, lookup
+from shared.classification import Verdict, classify, lookup, note_unrecognised
 from shared.models import CanonicalEvent, EventKind, Source
 from shared.raw import AuthMethod, RawEvent
 
@@ -79,18 +81,10 @@ def _ses_events(
     raw: RawEvent,
     keys: MetadataKeys,
 ) -> list[CanonicalEvent]:
-    etype = msg.get("eventType") or msg.get("notificationType")
-    if etype is None:
-        return []  # an SES message of no known schema (e.g. "{}"): nothing to apply
-    if not isinstance(etype, str):
-        raise ParseError(f"ses: eventType/notificationType is not a string: {etype!r}")
-    category = etype.lower()
-    obj_key, rcpt_key = _RECIPIENTS.get(category, ("", ""))
-    obj = msg.get(obj_key) if obj_key else None
-    if not isinstance(obj, dict):
-        if lookup(Source.SES, category).verdict is Verdict.IGNORED:
-            return []
-        raise ParseError(f"ses: {etype} event without a {obj_key!r} object")
+    found = _event_object(msg)
+    if found is None:
+        return []
+    etype, category, obj, rcpt_key = found
     qualifier = ""
     if category == "bounce":
         qualifier = f"{obj.get('bounceType') or ''}/{obj.get('bounceSubType') or ''}".lower()
@@ -102,7 +96,7 @@ def _ses_events(
         mail = {}
     occurred_at = _occurred_at(obj, mail, sns_time, raw)
     prefix = f"ses:{sns_id}" if sns_id else f"ses:sha256:{sha256_hex(blob)}"
-    message_id, campaign, subscriber = _mail_meta(mail, keys)
+    message_id, campaign, subscriber, domain = _mail_meta(mail, keys)
     if category == "complaint":
         subtype = text(obj.get("complaintSubType")) or text(obj.get("complaintFeedbackType"))
     else:
@@ -134,21 +128,70 @@ def _ses_events(
                     provider_message_id=message_id,
                     campaign_name=campaign,
                     subscriber_name=subscriber,
+                    sending_domain=domain,
                 )
             )
     return out
 
 
+def _event_object(msg: dict[str, Any]) -> tuple[str, str, dict[str, Any], str] | None:
+    """(type, category, its object, its recipients key), or None when nothing applies."""
+    etype = msg.get("eventType") or msg.get("notificationType")
+    if etype is None:
+        return None  # an SES message of no known schema (e.g. "{}"): nothing to apply
+    if not isinstance(etype, str):
+        raise ParseError(f"ses: eventType/notificationType is not a string: {etype!r}")
+    category = etype.lower()
+    obj_key, rcpt_key = _RECIPIENTS.get(category, ("", ""))
+    if not obj_key and _holds_recipients(msg):
+        # an undocumented type carrying a bounce/complaint/delivery object (moto sends
+        # such): not guessed at, but never dropped silently -- the processor dead-letters it
+        note_unrecognised(Source.SES, category, with_recipient=True)
+        return None
+    obj = msg.get(obj_key) if obj_key else None
+    if not isinstance(obj, dict):
+        if lookup(Source.SES, category).verdict is Verdict.IGNORED:
+            return None
+        raise ParseError(f"ses: {etype} event without a {obj_key!r} object")
+    return etype, category, obj, rcpt_key
+
+
+def _holds_recipients(msg: dict[str, Any]) -> bool:
+    for obj_key, rcpt_key in _RECIPIENTS.values():
+        obj = msg.get(obj_key)
+        if isinstance(obj, dict) and obj.get(rcpt_key):
+            return True
+    return False
+
+
 def _mail_meta(
     mail: dict[str, Any], keys: MetadataKeys
-) -> tuple[str | None, str | None, str | None]:
-    """(mail.messageId, campaign, subscriber name) -- the last two from `mail.tags`."""
+) -> tuple[str | None, str | None, str | None, str | None]:
+    """(mail.messageId, campaign, subscriber name, sending domain); metadata from `mail.tags`."""
     tags = mail.get("tags")
-    campaign = subscriber = None
-    if isinstance(tags, dict):
-        campaign = pick(tags, keys.campaign)
-        subscriber = pick(tags, keys.subscriber_name)
-    return text(mail.get("messageId")), campaign, subscriber
+    if not isinstance(tags, dict):
+        tags = {}
+    return (
+        text(mail.get("messageId")),
+        pick(tags, keys.campaign),
+        pick(tags, keys.subscriber_name),
+        _sending_domain(mail, tags, keys),
+    )
+
+
+def _sending_domain(mail: dict[str, Any], tags: dict[str, Any], keys: MetadataKeys) -> str | None:
+    """`mail.source`, else a domain identity of `mail.sourceArn`, SES's own `ses:from-domain`
+    tag, the From header, and last a tag named by `keys.sending_domain`."""
+    arn = text(mail.get("sourceArn")) or ""
+    identity = arn.partition(":identity/")[2]
+    headers = mail.get("commonHeaders")
+    return first_domain(
+        mail.get("source"),
+        None if "@" in identity else identity,  # an address identity: `source` names it
+        first_text(tags.get("ses:from-domain")),
+        first_text(headers.get("from")) if isinstance(headers, dict) else None,
+        pick(tags, keys.sending_domain),
+    )
 
 
 def _occurred_at(

@@ -19,6 +19,7 @@ from services.processor.parsers._common import (
     MetadataKeys,
     ParseError,
     event,
+    first_domain,
     normalize_email,
     pick,
     text,
@@ -93,4 +94,12 @@ def _event(
         provider_message_id=text(data.get("message_id")) or text(data.get("transmission_id")),
         campaign_name=pick(metadata, keys.campaign) or text(data.get("campaign_id")),
         subscriber_name=pick(metadata, keys.subscriber_name),
+        # friendly_from is the From header; msg_from the envelope sender, often SparkPost's
+        # own bounce domain, so only a fallback
+        sending_domain=first_domain(
+            data.get("sending_domain"),
+            data.get("friendly_from"),
+            data.get("msg_from"),
+            pick(metadata, keys.sending_domain),
+        ),
     )

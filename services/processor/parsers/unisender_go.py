@@ -21,6 +21,7 @@ from services.processor.parsers._common import (
     MetadataKeys,
     ParseError,
     event,
+    first_domain,
     from_iso,
     loads,
     normalize_email,
@@ -105,4 +106,6 @@ def _event(
         provider_message_id=text(data.get("job_id")),
         campaign_name=pick(metadata, keys.campaign),
         subscriber_name=pick(metadata, keys.subscriber_name),
+        # status events name no sender: only the message metadata can
+        sending_domain=first_domain(pick(metadata, keys.sending_domain)),
     )
