@@ -122,7 +122,12 @@ class Load:
 
 
 async def applied_count(pool: asyncpg.Pool) -> int:
-    return int(await pool.fetchval("SELECT count(*) FROM events"))
+    # deliveries are stored apart from the other events (shared/migrations/0005)
+    return int(
+        await pool.fetchval(
+            "SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM deliveries)"
+        )
+    )
 
 
 async def wait_drained(pool: asyncpg.Pool, expected: int, timeout: float) -> None:

@@ -130,6 +130,8 @@ def main() -> int:
             "BOUNCEFLOW_MAILGUN_SIGNING_KEY": MAILGUN_KEY,
             "BOUNCEFLOW_ALLOW_PRIVATE_ENDPOINTS": "true",  # the receiver is on loopback
             "BOUNCEFLOW_NOTIFIER_POLL_INTERVAL": "0.2",
+            # the samples are the providers' documentation examples, years old: keep them
+            "BOUNCEFLOW_RETENTION_DAYS": "36500",
             "BOUNCEFLOW_LOG_FORMAT": "json",
         }
     )

@@ -8,10 +8,18 @@ import sys
 from collections.abc import Sequence
 
 import asyncpg
+from aio_pika.exceptions import AMQPError
 
 from services.runtime import new_event_loop, run_until_signalled
 from shared.logging import configure_logging
 from shared.settings import Settings, SettingsError, load_settings
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be a positive integer")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,6 +46,14 @@ def _parser() -> argparse.ArgumentParser:
     importer.add_argument("file", help="the CSV file ('-' for standard input)")
     importer.add_argument("--format", choices=["mailgun", "sendgrid", "ses", "bounceflow"])
     importer.add_argument("--kind", choices=["hard", "complaint"], help="override every row")
+    sub.add_parser("prune", help="delete by age what retention allows, with progress")
+    dead = sub.add_parser("dlq", help="dead-lettered raw events").add_subparsers(
+        dest="action", required=True
+    )
+    listing = dead.add_parser("list", help="show dead letters with their error (they stay)")
+    listing.add_argument("--limit", type=_positive, default=100, help="show at most N (100)")
+    redrive = dead.add_parser("redrive", help="move dead letters back to the raw queue")
+    redrive.add_argument("--limit", type=_positive, default=None, help="move at most N")
     return parser
 
 
@@ -88,6 +104,12 @@ async def _import(settings: Settings, args: argparse.Namespace) -> int:
     return await run_import(settings, args.file, args.format, args.kind)
 
 
+async def _dlq(settings: Settings, args: argparse.Namespace) -> int:
+    from services.cli_dlq import run_dlq
+
+    return await run_dlq(settings, args.action, args.limit)
+
+
 async def _run_all(settings: Settings, stop: asyncio.Event) -> None:
     from services.ingest.__main__ import serve as ingest
     from services.notifier.__main__ import serve as notifier
@@ -126,6 +148,16 @@ def main(argv: Sequence[str] | None = None) -> None:
             configure_logging("warning", settings.log_format, "dashboard")
             with asyncio.Runner(loop_factory=new_event_loop) as runner:
                 print(runner.run(create_dashboard_link(settings)))
+        elif command == "prune":
+            from services.cli_prune import run_prune
+
+            configure_logging("warning", settings.log_format, "prune")
+            with asyncio.Runner(loop_factory=new_event_loop) as runner:
+                raise SystemExit(runner.run(run_prune(settings)))
+        elif command == "dlq":
+            configure_logging("warning", settings.log_format, "dlq")
+            with asyncio.Runner(loop_factory=new_event_loop) as runner:
+                raise SystemExit(runner.run(_dlq(settings, args)))
         elif command == "ingest":
             from services.ingest.__main__ import serve as ingest
 
@@ -140,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             run_until_signalled(notifier, settings, "notifier")
         else:
             run_until_signalled(_run_all, settings, "bounceflow")
-    except (OSError, asyncpg.PostgresError) as exc:
+    except (OSError, asyncpg.PostgresError, AMQPError) as exc:
         print(f"bounceflow: {command}: {exc}", file=sys.stderr)
         raise SystemExit(1) from None
 

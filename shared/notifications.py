@@ -87,7 +87,8 @@ def build_notifications(
                 )
                 continue
             latest = max(records.values(), key=lambda r: (r.occurred_at, r.dedup_key))
-            keys = ",".join(sorted(str(inserted[k]) for k in records))
+            # event ids; a delivery (stored without an id) by its dedup key
+            keys = ",".join(sorted(str(inserted.get(k, k)) for k in records))
             out.append(
                 OutboxMessage(
                     message_id("subscriber.status_changed", email, keys),

@@ -9,10 +9,20 @@ never matters.
     complaint  -> unsubscribed
     delivery   -> streak = 0, no status change
     manual     -> status set by an operator (reactivation, import); streak = 0
+
+Bounded cost (issue 11): deliveries only ever reset the streak, so within a gap
+between two consecutive non-delivery events any one delivery has the effect of
+all of them. The replay therefore needs only `sparse_deliveries`: the latest
+delivery before each soft bounce and the latest of all. The ledger reads
+exactly those with index lookups instead of loading an address's deliveries.
+A replay may also start from a checkpoint (`start`, the state after every event
+older than a time), which is how retention forgets old events without changing
+any result.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -88,12 +98,53 @@ def _step(state: AddressState, event: HistoryEvent, threshold: int) -> AddressSt
     return AddressState(status, streak)
 
 
-def replay(events: Iterable[HistoryEvent], threshold: int) -> AddressState:
-    """The state an address has after exactly this set of events."""
-    state = AddressState()
-    for event in sorted(events, key=lambda e: (e.occurred_at, e.key)):
+def order(event: HistoryEvent) -> tuple[datetime, str]:
+    """The replay order: event time, ties broken by the event's key."""
+    return (event.occurred_at, event.key)
+
+
+def replay(
+    events: Iterable[HistoryEvent], threshold: int, start: AddressState | None = None
+) -> AddressState:
+    """The state an address has after exactly this set of events (on top of `start`)."""
+    state = start or AddressState()
+    for event in sorted(events, key=order):
         state = _step(state, event, threshold)
     return state
+
+
+def sparse_deliveries(
+    relevant: Iterable[HistoryEvent],
+    deliveries: Iterable[HistoryEvent],
+    open_streak: bool = False,
+) -> set[HistoryEvent]:
+    """The deliveries a replay of `relevant` (non-delivery events) needs.
+
+    A delivery only resets the streak, and the streak only matters at a soft bounce
+    (the threshold) and at the end. So: for each soft bounce the latest delivery
+    ordered before it but not before the previous soft bounce, and, when there is a
+    soft bounce at all or the replay starts from a checkpoint with a streak
+    (`open_streak`), the latest delivery of all not before the last soft bounce.
+    Every reset that changes a result is then still there, and
+    `replay(relevant | sparse)` equals the replay of everything. (The ledger does the
+    same with one index probe each; this function is the specification its tests
+    check against.)
+    """
+    softs = sorted((e for e in relevant if e.kind is HistoryKind.SOFT), key=order)
+    if not softs and not open_streak:
+        return set()
+    ordered = sorted(deliveries, key=order)
+    keys = [order(d) for d in ordered]
+    chosen: set[HistoryEvent] = set()
+    previous: datetime | None = None
+    for bound in [*(order(e) for e in softs), None]:
+        # the latest delivery before this soft bounce (or of all), not older than the
+        # previous soft bounce: an older one is the previous probe's business
+        i = bisect_left(keys, bound) if bound is not None else len(keys)
+        if i and (previous is None or ordered[i - 1].occurred_at >= previous):
+            chosen.add(ordered[i - 1])
+        previous = bound[0] if bound is not None else None
+    return chosen
 
 
 _NOTIFY_BY_KIND = {
@@ -108,13 +159,18 @@ def decide(
     history: Sequence[HistoryEvent],
     new: Sequence[HistoryEvent],
     threshold: int,
+    start: AddressState | None = None,
+    since: datetime | None = None,
 ) -> Decision:
     """Apply `new` (not yet applied, already deduplicated) on top of `history`.
 
-    `previous` is the stored state (the replay of `history`). Each new bounce
-    or complaint is announced once; a status change is announced once.
+    `previous` is the stored state (the replay of `history` from `start`, the
+    checkpoint of everything before `since`). A new event older than `since` was
+    folded away by retention's rules: it is announced but cannot move the state.
+    Each new bounce or complaint is announced once; a status change is announced once.
     """
-    state = replay([*history, *new], threshold)
+    replayed = [e for e in new if since is None or e.occurred_at >= since]
+    state = replay([*history, *replayed], threshold, start)
     notify = [Notify(_NOTIFY_BY_KIND[e.kind], e.key) for e in new if e.kind in _NOTIFY_BY_KIND]
     if state.status != previous.status:
         notify.append(Notify("subscriber.status_changed"))

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from datetime import timedelta
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from shared.retention import Policy as Retention
 
 # A secret shorter than this is a mistake (CONTRACT §2): for basic auth, the password part.
 MIN_SECRET_LENGTH = 16
@@ -61,6 +65,10 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     processor_batch_size: int = Field(default=200, ge=1)
     processor_batch_wait_ms: int = Field(default=20, ge=0)
+    # the processor's /healthz and /readyz port on http_host (0 = off)
+    processor_health_port: int = Field(default=0, ge=0, le=65535)
+    # seconds between database probes at most while it is away (backoff from 0.1 s)
+    db_probe_max_delay: float = Field(default=5.0, gt=0)
     # provider tag / custom-variable names read as the bounce log's campaign and subscriber name
     campaign_keys: str = "campaign_name,campaign"
     subscriber_name_keys: str = "subscriber_name,name"
@@ -76,6 +84,12 @@ class Settings(BaseSettings):
     notifier_disable_after: float = Field(default=432_000.0, gt=0)
     # the notifier's own /metrics port (0 = off)
     notifier_metrics_port: int = Field(default=0, ge=0, le=65535)
+    # retention (shared/retention.py): events and deliveries, days by event time
+    retention_days: int = Field(default=400, ge=1)
+    # outgoing-webhook log (relayed outbox rows, finished deliveries, attempts), days
+    webhook_log_retention_days: int = Field(default=30, ge=1)
+    # seconds between automatic prune passes in the processor (0 = off)
+    prune_interval: float = Field(default=60.0, ge=0)
 
     # Issue 10, batch 2 provider webhooks (services/ingest/providers/<name>.py). Unset (or
     # empty) = that provider's signature is not checked, so only basic auth can pass.
@@ -175,6 +189,17 @@ class Settings(BaseSettings):
     def retry_delays(self) -> tuple[float, ...]:
         """Seconds to wait before retry 1, 2, ... (attempt 1 is immediate)."""
         return tuple(float(p) for p in self.notifier_retry_schedule.split(",") if p.strip())
+
+    @property
+    def retention(self) -> Retention:
+        """How long each table family is kept."""
+        from shared.retention import Policy
+
+        return Policy(
+            events=timedelta(days=self.retention_days),
+            webhook_log=timedelta(days=self.webhook_log_retention_days),
+            replay_guard=timedelta(seconds=2 * self.signature_tolerance),
+        )
 
     @property
     def topic_arns(self) -> frozenset[str] | None:

@@ -18,7 +18,7 @@ RUN_ID = uuid.uuid4().hex[:10]
 
 TABLES = (
     "webhook_attempts, webhook_deliveries, webhook_endpoints, outbox, events, "
-    "subscribers, api_keys, idempotency_keys"
+    "subscribers, api_keys, idempotency_keys, deliveries, maintenance"
 )
 
 
@@ -33,11 +33,14 @@ async def database_url(infra: Servers) -> AsyncIterator[str]:
     name = f"bftest_{RUN_ID}"
     admin = await asyncpg.connect(infra.postgres_admin_url)
     await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
     url = infra.postgres_admin_url.rpartition("/")[0] + "/" + name
     conn = await asyncpg.connect(url)
     await migrate(conn)
     await conn.close()
     yield url
+    # a fresh connection: some tests restart Postgres, which ends every session
+    admin = await asyncpg.connect(infra.postgres_admin_url)
     await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     await admin.close()
 
@@ -62,6 +65,7 @@ def base_settings(database_url: str, amqp_prefix: str, infra: Servers) -> Settin
         sendgrid_public_key=None,
         webhook_basic_auth="provider:s3cret-s3cret-s3cret",
         allow_private_endpoints=True,
+        prune_interval=0,  # fixtures' provider times are years old (test_retention prunes)
         _env_file=None,
     )
 

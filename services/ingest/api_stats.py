@@ -24,12 +24,17 @@ routes = web.RouteTableDef()
 
 DEFAULT_WINDOW = timedelta(days=30)
 
+# deliveries live in their own table (shared/migrations/0005), never imported
 _COUNTS = """
 SELECT source, kind, count(*) AS n FROM events
 WHERE occurred_at >= $1 AND occurred_at < $2
-  AND kind IN ('delivery', 'hard', 'soft', 'complaint')
+  AND kind IN ('hard', 'soft', 'complaint')
   AND dedup_key NOT LIKE 'import:%'
 GROUP BY source, kind
+UNION ALL
+SELECT source, 'delivery', count(*) FROM deliveries
+WHERE occurred_at >= $1 AND occurred_at < $2
+GROUP BY source
 """
 
 

@@ -16,7 +16,7 @@ from services.ingest.provider_auth import ProviderKeys, load_sendgrid_key
 from services.ingest.publisher import Publisher
 from services.ingest.sns_signature import CertificateCache
 from shared.broker import Topology
-from shared.db import create_pool
+from shared.db import create_pool_even_if_away
 from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -24,7 +24,8 @@ log = structlog.get_logger(__name__)
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
-    app[keys.POOL] = await create_pool(settings.database_url, settings.db_pool_size)
+    # started while the database is away: webhooks are accepted, the API answers 503
+    app[keys.POOL] = await create_pool_even_if_away(settings.database_url, settings.db_pool_size)
     yield
     await app[keys.POOL].close()
 

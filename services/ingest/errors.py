@@ -8,7 +8,12 @@ from typing import Any
 import structlog
 from aiohttp import web
 
+from shared.db_errors import is_unavailable
+
 log = structlog.get_logger(__name__)
+
+# Seconds a client is asked to wait while the database is away (a restart takes a few).
+DATABASE_RETRY_AFTER = 5
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -44,7 +49,8 @@ def error_response(
 
 @web.middleware
 async def error_envelope(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Turn aiohttp's HTTP exceptions (and our own bugs) into the error envelope."""
+    """Turn aiohttp's HTTP exceptions (and our own bugs) into the error envelope; the
+    database being away (shared.db_errors) is 503 `unavailable` with Retry-After."""
     try:
         return await handler(request)
     except web.HTTPException as exc:
@@ -58,7 +64,14 @@ async def error_envelope(request: web.Request, handler: Handler) -> web.StreamRe
         return error_response(
             exc.status, exc.reason if exc.text is None else _text(exc), headers=headers
         )
-    except Exception:
+    except Exception as exc:
+        if is_unavailable(exc):  # the database is away: retry later, not a bug
+            log.warning("database_unavailable", path=request.path, error=repr(exc)[:200])
+            return error_response(
+                503,
+                "the database is unavailable; retry later",
+                headers={"Retry-After": str(DATABASE_RETRY_AFTER)},
+            )
         log.exception("unhandled_error", path=request.path, method=request.method)
         return error_response(500, "internal error")
 

@@ -24,6 +24,7 @@ from aiohttp import web
 from services.ingest import keys, mailgun_table
 from services.ingest.api_auth import Handler, mailgun_error, require_scope
 from services.ingest.api_models import parse_path, parse_query
+from services.ingest.errors import DATABASE_RETRY_AFTER
 from services.ingest.mailgun_models import (
     ADDED,
     ALL_REMOVED,
@@ -41,6 +42,7 @@ from services.ingest.mailgun_models import (
     parse_bounces,
 )
 from services.ingest.operations import Operation, describe
+from shared.db_errors import is_unavailable
 from shared.importers import fold_address
 from shared.ledger import EventRecord, apply_events
 from shared.models import Source, Status
@@ -214,6 +216,10 @@ async def mailgun_errors(request: web.Request, handler: Handler) -> web.StreamRe
         message = text.split(": ", 1)[1] if text.startswith(f"{exc.status}: ") else text
         keep = {k: v for k, v in exc.headers.items() if k.lower() in ("allow", "www-authenticate")}
         return mailgun_error(exc.status, message, keep or None)
-    except Exception:
+    except Exception as exc:
+        if is_unavailable(exc):  # the database is away: retry later, not a bug
+            log.warning("database_unavailable", path=request.path, error=repr(exc)[:200])
+            retry = {"Retry-After": str(DATABASE_RETRY_AFTER)}
+            return mailgun_error(503, "the database is unavailable; retry later", retry)
         log.exception("unhandled_error", path=request.path, method=request.method)
         return mailgun_error(500, "internal error")

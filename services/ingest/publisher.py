@@ -21,6 +21,8 @@ from shared.raw import RawEvent
 
 log = structlog.get_logger(__name__)
 
+_CLOSE_GRACE = 5.0  # seconds a connection attempt in flight may take to finish at close
+
 
 class BrokerUnavailable(Exception):
     """The broker did not confirm the publish; nothing was accepted."""
@@ -37,13 +39,14 @@ class Publisher:
         self._channel: AbstractChannel | None = None
         self._exchange: AbstractExchange | None = None
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._connect_forever(), name="amqp-connect")
 
     async def _connect_forever(self) -> None:
         delay = 0.5
-        while self._exchange is None:
+        while self._exchange is None and not self._stopping.is_set():
             try:
                 self._connection = await connect(self._url)
                 self._channel = await self._connection.channel(publisher_confirms=True)
@@ -53,7 +56,9 @@ class Publisher:
             except (TimeoutError, OSError, AMQPError) as exc:
                 log.warning("broker_unreachable", error=str(exc), retry_in=delay)
                 await self._discard()
-                await asyncio.sleep(delay)  # backoff between connection attempts, not sync
+                # backoff between connection attempts; a close() ends it at once
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), delay)
                 delay = min(delay * 2, 10.0)
 
     async def _discard(self) -> None:
@@ -70,6 +75,8 @@ class Publisher:
             and not self._channel.is_closed
             and self._connection is not None
             and not self._connection.is_closed
+            # a robust connection is not closed while it reconnects, only not connected
+            and self._connection.connected.is_set()
         )
 
     async def publish(self, raw: RawEvent) -> None:
@@ -95,8 +102,15 @@ class Publisher:
             raise BrokerUnavailable(f"broker did not ack: {confirm!r}")
 
     async def close(self) -> None:
+        """Stop connecting and close. A connection attempt in flight is let finish (it is
+        bounded by the connect timeout) rather than cancelled: a cancelled attempt leaks a
+        half-made connection whose callbacks outlive the event loop."""
+        self._stopping.set()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), _CLOSE_GRACE)
+            except TimeoutError:
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
         await self._discard()

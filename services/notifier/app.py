@@ -3,6 +3,7 @@ Resources."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -14,7 +15,8 @@ from aiohttp.abc import AbstractResolver
 from services.notifier.guard import PublicOnlyResolver
 from services.notifier.metrics import NotifierMetrics
 from services.notifier.signing import USER_AGENT
-from shared.db import create_pool
+from shared.db import create_pool_waiting
+from shared.db_health import DatabaseHealth
 from shared.settings import Settings
 
 # Seconds allowed to open a TCP (and TLS) connection to an endpoint.
@@ -27,6 +29,7 @@ class Resources:
     pool: asyncpg.Pool
     session: aiohttp.ClientSession
     metrics: NotifierMetrics
+    db: DatabaseHealth
 
 
 def client_session(
@@ -62,14 +65,21 @@ def client_session(
 
 @contextlib.asynccontextmanager
 async def resources(
-    settings: Settings, dns: AbstractResolver | None = None
+    settings: Settings, dns: AbstractResolver | None = None, stop: asyncio.Event | None = None
 ) -> AsyncIterator[Resources]:
-    """Open everything the notifier needs; close it all on exit."""
-    pool = await create_pool(settings.database_url, settings.db_pool_size)
+    """Open everything the notifier needs (waiting for a database that is away; raises
+    shared.db.StoppedWaiting when `stop` is set meanwhile); close it all on exit."""
+    pool = await create_pool_waiting(
+        settings.database_url, settings.db_pool_size, stop, settings.db_probe_max_delay
+    )
     try:
         session = client_session(settings, dns)
         try:
-            yield Resources(settings, pool, session, NotifierMetrics.create())
+            health = DatabaseHealth(settings.database_url, pool, settings.db_probe_max_delay)
+            try:
+                yield Resources(settings, pool, session, NotifierMetrics.create(), health)
+            finally:
+                health.close()
         finally:
             await session.close()
     finally:

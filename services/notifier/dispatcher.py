@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import random
 
-import asyncpg
 import structlog
 
 from services.notifier import claims, delivery
@@ -22,6 +21,8 @@ from services.notifier.leases import LeaseBook
 from services.notifier.outcome import Kind, Outcome, decide
 from services.notifier.recorder import Recorder
 from services.notifier.wakeup import sleep_until_set
+from shared.db_errors import DATABASE_ERRORS as DB_ERRORS
+from shared.db_errors import is_unavailable
 
 log = structlog.get_logger(__name__)
 
@@ -34,8 +35,6 @@ DRAIN_TIMEOUT = 8.0
 MIN_PAUSE = 0.01
 # Retry delays are multiplied by a random factor in this range (±20 %).
 JITTER = (0.8, 1.2)
-
-DB_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
 def per_endpoint_cap(concurrency: int) -> int:
@@ -65,6 +64,7 @@ class Dispatcher:
     def stop(self) -> None:
         """Stop claiming; `run` returns once in-flight work is settled."""
         self._stopping = True
+        self._res.db.close()  # a wait for the database ends
         self.wake.set()
 
     async def run(self) -> None:
@@ -73,6 +73,9 @@ class Dispatcher:
         recorder = asyncio.create_task(self._recorder.run(), name="notifier-recorder")
         try:
             while not self._stopping:
+                # while the database is away nothing is claimed; one prober watches for it
+                if not await self._res.db.wait_until_up():
+                    break
                 # cleared before claiming: a wake-up during the round triggers another round
                 self.wake.clear()
                 pause = await self._fill()
@@ -107,6 +110,8 @@ class Dispatcher:
                 due_in = await claims.seconds_until_next_due(conn, self._per_endpoint)
         except DB_ERRORS as exc:
             log.warning("delivery_claim_failed", error=str(exc))
+            if is_unavailable(exc):
+                self._res.db.down(exc)
             return poll
         if due_in is None:
             return poll

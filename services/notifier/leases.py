@@ -17,10 +17,9 @@ import structlog
 
 from services.notifier import claims
 from services.notifier.wakeup import sleep_until_set
+from shared.db_errors import DATABASE_ERRORS as DB_ERRORS
 
 log = structlog.get_logger(__name__)
-
-DB_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
 class LeaseBook:

@@ -20,13 +20,14 @@ from prometheus_client.exposition import generate_latest
 
 from services.notifier import db
 from services.notifier.outcome import Kind
+from shared.db_errors import DATABASE_ERRORS as DB_ERRORS
+from shared.readiness import Checks, add_health_routes
 
 log = structlog.get_logger(__name__)
 
 # Attempt latency buckets, seconds: a healthy endpoint answers in milliseconds, the
 # request timeout is 10 s.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-DB_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +95,10 @@ class NotifierMetrics:
         self.disabled_endpoints.set(found.disabled)
 
 
-def metrics_app(metrics: NotifierMetrics, pool: asyncpg.Pool) -> web.Application:
-    """GET /metrics in Prometheus text format."""
+def metrics_app(
+    metrics: NotifierMetrics, pool: asyncpg.Pool, checks: Checks | None = None
+) -> web.Application:
+    """GET /metrics in Prometheus text format; /healthz and /readyz when `checks` is given."""
 
     async def scrape(_request: web.Request) -> web.Response:
         await metrics.refresh(pool)
@@ -105,18 +108,25 @@ def metrics_app(metrics: NotifierMetrics, pool: asyncpg.Pool) -> web.Application
 
     app = web.Application()
     app.router.add_get("/metrics", scrape)
+    if checks is not None:
+        add_health_routes(app, checks)
     return app
 
 
 @contextlib.asynccontextmanager
 async def serving(
-    metrics: NotifierMetrics, pool: asyncpg.Pool, host: str, port: int
+    metrics: NotifierMetrics,
+    pool: asyncpg.Pool,
+    host: str,
+    port: int,
+    checks: Checks | None = None,
 ) -> AsyncIterator[int | None]:
-    """Serve /metrics on host:port while inside; yields the bound port (None when off)."""
+    """Serve /metrics (and /healthz, /readyz given `checks`) on host:port while inside;
+    yields the bound port (None when off)."""
     if port == 0:
         yield None
         return
-    runner = web.AppRunner(metrics_app(metrics, pool), access_log=None, shutdown_timeout=1)
+    runner = web.AppRunner(metrics_app(metrics, pool, checks), access_log=None, shutdown_timeout=1)
     await runner.setup()
     try:
         site = web.TCPSite(runner, host, port)

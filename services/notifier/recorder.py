@@ -19,13 +19,13 @@ from services.notifier import db
 from services.notifier.db import Attempted, Recorded
 from services.notifier.leases import LeaseBook
 from services.notifier.metrics import NotifierMetrics
+from shared.db_errors import DATABASE_ERRORS as DB_ERRORS
 
 log = structlog.get_logger(__name__)
 
 # Attempts per transaction at most.
 MAX_BATCH = 500
 
-DB_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 Pending = tuple[Attempted, "asyncio.Future[Recorded]"]
 

@@ -20,6 +20,8 @@ import structlog
 from services.notifier import db
 from services.notifier.app import Resources
 from services.notifier.wakeup import sleep_until_set
+from shared.db_errors import DATABASE_ERRORS as DB_ERRORS
+from shared.db_errors import is_unavailable
 from shared.ledger import OUTBOX_CHANNEL
 
 log = structlog.get_logger(__name__)
@@ -28,8 +30,6 @@ log = structlog.get_logger(__name__)
 BATCH = 500
 # Seconds allowed to open / close the listening connection.
 LISTEN_CONNECT_TIMEOUT = 5.0
-
-DB_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
 
 
 class Relay:
@@ -45,12 +45,16 @@ class Relay:
     def stop(self) -> None:
         """Stop after the current batch."""
         self._stopping = True
+        self._res.db.close()  # a wait for the database ends
         self.wake.set()
 
     async def run(self) -> None:
         """Relay on every notification or poll tick until stopped."""
         try:
             while not self._stopping:
+                # while the database is away nothing is relayed; one prober watches for it
+                if not await self._res.db.wait_until_up():
+                    break
                 await self._ensure_listening()
                 # cleared before relaying: a NOTIFY during the batch triggers another pass
                 self.wake.clear()
@@ -68,6 +72,8 @@ class Relay:
                     relayed, queued = await db.relay_batch(conn, BATCH)
             except DB_ERRORS as exc:
                 log.warning("outbox_relay_failed", error=str(exc))
+                if is_unavailable(exc):
+                    self._res.db.down(exc)
                 break
             total += relayed
             if queued:

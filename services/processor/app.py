@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -11,7 +12,8 @@ from aio_pika.abc import AbstractChannel, AbstractRobustConnection
 
 from services.processor.parsers import MetadataKeys
 from shared.broker import Declared, Topology, connect, declare
-from shared.db import create_pool
+from shared.db import create_pool_waiting
+from shared.db_health import DatabaseHealth
 from shared.settings import Settings
 
 
@@ -23,12 +25,18 @@ class Resources:
     channel: AbstractChannel
     broker: Declared
     metadata_keys: MetadataKeys
+    db: DatabaseHealth
 
 
 @contextlib.asynccontextmanager
-async def resources(settings: Settings) -> AsyncIterator[Resources]:
-    """Open everything the processor needs; close it all on exit."""
-    pool = await create_pool(settings.database_url, settings.db_pool_size)
+async def resources(
+    settings: Settings, stop: asyncio.Event | None = None
+) -> AsyncIterator[Resources]:
+    """Open everything the processor needs (waiting for a database that is away; raises
+    shared.db.StoppedWaiting when `stop` is set meanwhile); close it all on exit."""
+    pool = await create_pool_waiting(
+        settings.database_url, settings.db_pool_size, stop, settings.db_probe_max_delay
+    )
     try:
         connection = await connect(settings.amqp_url)
         try:
@@ -43,7 +51,11 @@ async def resources(settings: Settings) -> AsyncIterator[Resources]:
             keys = MetadataKeys.from_csv(
                 settings.campaign_keys, settings.subscriber_name_keys, settings.sending_domain_keys
             )
-            yield Resources(settings, pool, connection, channel, declared, keys)
+            health = DatabaseHealth(settings.database_url, pool, settings.db_probe_max_delay)
+            try:
+                yield Resources(settings, pool, connection, channel, declared, keys, health)
+            finally:
+                health.close()
         finally:
             await connection.close()
     finally:

@@ -3,6 +3,10 @@
 Up to two batches are applied at once per processor, so one batch's parsing
 overlaps the other's database round trips; acks are settled in delivery order
 by an AckTracker. Run more replicas to scale further.
+
+While the database is away the consumer is cancelled (no new deliveries; the
+ones held stay unacked, so no delivery count is spent) and re-registered once
+it answers again; `checks()` is the processor's readiness.
 """
 
 from __future__ import annotations
@@ -31,7 +35,52 @@ class BatchConsumer:
         self._buffer: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
         self._acks = AckTracker()
         self._tag: str | None = None
+        self._consuming = asyncio.Lock()  # consume/cancel never interleave
+        self._stopping = False
         self.applied = 0
+
+    async def checks(self) -> dict[str, bool]:
+        """Readiness: consuming, the database serving, the broker connection open."""
+        return {
+            "consumer": self._tag is not None,
+            "database": await self._res.db.check(),
+            # a robust connection clears `connected` while it reconnects after a broker restart
+            "broker": self._res.connection.connected.is_set() and not self._res.channel.is_closed,
+        }
+
+    async def _consume(self) -> None:
+        async with self._consuming:
+            if self._tag is None and not self._stopping:
+                queue = self._res.broker.raw_queue
+                self._tag = await queue.consume(self._on_message)
+                log.info("processor_consuming", queue=queue.name)
+
+    async def _cancel(self) -> None:
+        async with self._consuming:
+            tag, self._tag = self._tag, None
+            if tag is not None:
+                # deliveries already here stay unacked and are still applied
+                with contextlib.suppress(Exception):
+                    await self._res.broker.raw_queue.cancel(tag)
+
+    async def _pause_while_database_away(self) -> None:
+        """Cancel the consumer during each database outage; consume again after it."""
+        db = self._res.db
+        while True:
+            await db.wait_until_down()
+            await self._cancel()
+            log.warning("processor_paused", reason="database unavailable", held=len(self._acks))
+            if not await db.wait_until_up():
+                return
+            await self._consume()
+            log.info("processor_resumed")
+
+    async def _stop_when_set(self, stop: asyncio.Event) -> None:
+        await stop.wait()
+        self._stopping = True
+        # stop new deliveries; what is already buffered is still applied
+        await self._cancel()
+        self._res.db.close()  # batches waiting for the database are returned
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
         self._acks.delivered(message)
@@ -70,17 +119,15 @@ class BatchConsumer:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until `stop` is set, then finish what was delivered and return."""
-        queue = self._res.broker.raw_queue
-        self._tag = await queue.consume(self._on_message)
-        log.info("processor_consuming", queue=queue.name)
+        await self._consume()
+        watchers = [
+            asyncio.create_task(self._pause_while_database_away(), name="processor-pause"),
+            asyncio.create_task(self._stop_when_set(stop), name="processor-stop"),
+        ]
         slots = asyncio.Semaphore(BATCHES_IN_FLIGHT)
         running: set[asyncio.Task[None]] = set()
         try:
             while True:
-                if stop.is_set() and self._tag is not None:
-                    # stop new deliveries; what is already buffered is still applied
-                    await queue.cancel(self._tag)
-                    self._tag = None
                 await slots.acquire()
                 batch = await self._next_batch(stop)
                 if not batch:
@@ -92,9 +139,12 @@ class BatchConsumer:
                     running.discard(done)
                     done.result()
         finally:
+            self._stopping = True
+            self._res.db.close()
             if running:
                 await asyncio.gather(*running)
-            if self._tag is not None:
-                with contextlib.suppress(Exception):
-                    await queue.cancel(self._tag)
+            await self._cancel()
+            for watcher in watchers:
+                watcher.cancel()
+            await asyncio.gather(*watchers, return_exceptions=True)
         log.info("processor_stopped", applied=self.applied)

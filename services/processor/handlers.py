@@ -4,9 +4,13 @@ Outcomes for each raw message of a batch:
 - parsed and applied (or already applied: dedup)  -> ack, after the commit;
 - unparseable                                      -> dead-letter with the reason, ack;
 - the database rejects its events (bad data)       -> dead-letter with the reason, ack;
-- the database is unreachable, restarting, or conflicts persist -> retried here with
-  backoff for about a minute while the messages stay unacked (a database restart must
-  not use up the broker's delivery limit), then nack with requeue: the broker
+- the database is away (shared.db_errors.is_unavailable: restart, outage, a connection
+  it killed)                                         -> held unacked, however long the
+  outage, while the consumer is paused; applied once the database answers again (a
+  redelivery would count against the broker's delivery limit, holding does not);
+  nack with requeue only when the processor stops meanwhile;
+- other transient errors (deadlock, serialization, resources) persisting past about a
+  minute of backoff                                  -> nack with requeue: the broker
   redelivers it, and after `delivery_limit` tries dead-letters it.
 Nothing is acked before the transaction that applied it committed.
 """
@@ -25,6 +29,7 @@ from services.processor.acks import AckTracker
 from services.processor.app import Resources
 from services.processor.deadletter import dead_letter
 from services.processor.parsers import MetadataKeys, ParseError, parse
+from shared.db_errors import DATABASE_ERRORS, is_unavailable
 from shared.ledger import ApplyResult, EventRecord, apply_events
 from shared.models import EventKind
 from shared.raw import RawEvent
@@ -35,9 +40,12 @@ log = structlog.get_logger(__name__)
 # any other database error is taken as transient (connection lost, server restarting,
 # deadlock, out of resources) and retried.
 _BAD_DATA = (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError)
-_TRANSIENT = (OSError, asyncpg.InterfaceError, asyncpg.PostgresError)
+_TRANSIENT = DATABASE_ERRORS
 # Seconds between tries of a batch whose database work failed transiently (~1 min total).
 _BACKOFF = (0.05, 0.25, 1.0, 2.0, 4.0, 8.0, 15.0, 15.0, 15.0)
+# Tries of a batch failing as "unavailable" although the database answered the probe in
+# between: past these it is retried like any transient error (a bug must not loop forever).
+_UNAVAILABLE_TRIES = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,20 +65,33 @@ def _parse(message: AbstractIncomingMessage, keys: MetadataKeys) -> Parsed:
     return Parsed(message, records)
 
 
+class Stopping(Exception):
+    """The processor is stopping while the database is away: return the batch."""
+
+
 async def _apply(res: Resources, records: Sequence[EventRecord]) -> ApplyResult:
-    """Apply in one transaction, retrying transient failures; bad data raises at once."""
-    for delay in (*_BACKOFF, None):
+    """Apply in one transaction. While the database is away, wait for it (without limit);
+    retry other transient failures with backoff; bad data raises at once."""
+    backoff = iter(_BACKOFF)
+    unavailable = 0
+    while True:
+        if not await res.db.wait_until_up():
+            raise Stopping
         try:
             async with res.pool.acquire() as conn:
                 return await apply_events(conn, records, res.settings.soft_bounce_threshold)
         except _BAD_DATA:
             raise
         except _TRANSIENT as exc:
+            if is_unavailable(exc) and unavailable < _UNAVAILABLE_TRIES:
+                unavailable += 1
+                res.db.down(exc)  # pauses the consumer; we wait above, messages unacked
+                continue
+            delay = next(backoff, None)
             if delay is None:
                 raise
             log.warning("database_retry", error=repr(exc)[:200], retry_in=delay)
             await asyncio.sleep(delay)  # backoff before the next try, with messages unacked
-    raise AssertionError("unreachable")
 
 
 async def _reject(
@@ -113,11 +134,15 @@ async def handle_batch(
         for p in parsed:
             applied += await handle_batch(res, acks, [p.message])
         return applied
+    except Stopping:
+        log.info("batch_returned", reason="stopping while the database is away", batch=len(parsed))
+        await acks.nack([p.message for p in parsed])
+        return 0
     except _TRANSIENT as exc:
-        log.error("database_unavailable", error=repr(exc)[:200], batch=len(parsed))
+        log.error("database_retries_exhausted", error=repr(exc)[:200], batch=len(parsed))
         await acks.nack([p.message for p in parsed])
         return 0
     await acks.ack(p.message for p in parsed)
     for p in parsed:
         log.info("event_applied", event_id=p.message.message_id, events=len(p.records))
-    return len(result.inserted)
+    return result.stored

@@ -34,7 +34,15 @@ class Stack:
 
 
 @pytest.fixture
-async def stack(base_settings: Settings, db: asyncpg.Pool, tmp_path: Path) -> AsyncIterator[Stack]:
+def stack_env() -> dict[str, str]:
+    """Extra settings for the stack's services; a test module may override this fixture."""
+    return {}
+
+
+@pytest.fixture
+async def stack(
+    base_settings: Settings, db: asyncpg.Pool, tmp_path: Path, stack_env: dict[str, str]
+) -> AsyncIterator[Stack]:
     prefix = f"{base_settings.amqp_prefix}-e2e-{uuid.uuid4().hex[:6]}"
     port = free_port()
     env = service_env(
@@ -46,8 +54,12 @@ async def stack(base_settings: Settings, db: asyncpg.Pool, tmp_path: Path) -> As
             "BOUNCEFLOW_WEBHOOK_BASIC_AUTH": ":".join(BASIC),
             "BOUNCEFLOW_ALLOW_PRIVATE_ENDPOINTS": "true",
             "BOUNCEFLOW_NOTIFIER_POLL_INTERVAL": "0.2",
+            # fixtures carry provider times years old: the automatic prune would fold them
+            # away while a test counts them (tests/integration/test_retention.py tests it)
+            "BOUNCEFLOW_PRUNE_INTERVAL": "0",
             "BOUNCEFLOW_NOTIFIER_RETRY_SCHEDULE": "0.5,1,2",
             "BOUNCEFLOW_LOG_FORMAT": "json",
+            **stack_env,
         }
     )
     services = {name: Service(name, env, tmp_path / f"{name}.log") for name in SERVICES}

@@ -75,8 +75,10 @@ async def test_processor_sigkill_with_unacked_messages_applies_everything_once(
         body = (
             b'[{"email":"user%d@kill.test","event":"bounce","type":"bounce","status":"5.1.1",'
             b'"reason":"550 5.1.1 unknown","sg_event_id":"kill-%d","sg_message_id":"m%d",'
-            b'"timestamp":1700000000}]'
-        ) % (i, i, i)
+            b'"timestamp":1700000000},'
+            b'{"email":"user%d@kill.test","event":"delivered","sg_event_id":"kill-d-%d",'
+            b'"sg_message_id":"m%d","timestamp":1700000001}]'
+        ) % (i, i, i, i, i, i)
         async with (
             sem,
             stack.http.post(
@@ -101,11 +103,17 @@ async def test_processor_sigkill_with_unacked_messages_applies_everything_once(
     processor.start()
 
     async def all_applied() -> bool:
-        return bool(await db.fetchval("SELECT count(*) FROM events") == total)
+        return bool(
+            await db.fetchval("SELECT count(*) FROM events") == total
+            and await db.fetchval("SELECT count(*) FROM deliveries") == total
+        )
 
     await wait_for(all_applied, timeout=60, what="every accepted event applied")
     assert await db.fetchval("SELECT count(*) FROM events") == total
     assert await db.fetchval("SELECT count(DISTINCT dedup_key) FROM events") == total
+    # deliveries, stored slim and partitioned, are applied exactly once too
+    assert await db.fetchval("SELECT count(DISTINCT dedup_hash) FROM deliveries") == total
+    assert await db.fetchval("SELECT sum(soft_streak) FROM subscribers") == 0
     assert (
         await db.fetchval("SELECT count(*) FROM outbox WHERE event_type='email.bounced'") == total
     )

@@ -17,6 +17,8 @@ from tests.provider_fixtures import fixture_request
 
 pytestmark = pytest.mark.e2e
 
+PASSWORD = "run-all-password-16+"  # secrets are at least 16 characters (CONTRACT §2)
+
 
 async def test_run_applies_a_bounce_and_stops_cleanly(
     base_settings: Settings, db: asyncpg.Pool, tmp_path: Path
@@ -29,7 +31,7 @@ async def test_run_applies_a_bounce_and_stops_cleanly(
             "BOUNCEFLOW_AMQP_URL": base_settings.amqp_url,
             "BOUNCEFLOW_AMQP_PREFIX": prefix,
             "BOUNCEFLOW_HTTP_PORT": str(port),
-            "BOUNCEFLOW_WEBHOOK_BASIC_AUTH": "p:w",
+            "BOUNCEFLOW_WEBHOOK_BASIC_AUTH": f"p:{PASSWORD}",
         }
     )
     service = Service("run", env, tmp_path / "run.log")
@@ -42,7 +44,7 @@ async def test_run_applies_a_bounce_and_stops_cleanly(
             http.post(
                 f"http://127.0.0.1:{port}/api/v1/webhooks/sendgrid",
                 data=body,
-                headers={**headers, "Authorization": basic_auth("p", "w")},
+                headers={**headers, "Authorization": basic_auth("p", PASSWORD)},
             ) as resp,
         ):
             assert resp.status == 200

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import itertools
+import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shared.models import Status
-from shared.policy import AddressState, HistoryEvent, HistoryKind, decide, replay
+from shared.policy import (
+    AddressState,
+    HistoryEvent,
+    HistoryKind,
+    decide,
+    replay,
+    sparse_deliveries,
+)
 
 T0 = datetime(2026, 6, 1, tzinfo=UTC)
 H, S, C, D, M = (
@@ -129,3 +139,60 @@ def test_duplicate_events_in_a_set_count_once_by_key() -> None:
     once = replay({ev(S, 1, key="a")}, 3)
     twice = replay(set([ev(S, 1, key="a"), ev(S, 1, key="a")]), 3)
     assert once == twice == AddressState(Status.ACTIVE, 1)
+
+
+# -- bounded replay (issue 11): the sparse inputs give exactly the full replay -------------
+
+_KINDS = st.sampled_from([H, S, S, S, C, D, D, D, D, M])
+
+
+@st.composite
+def event_sets(draw: st.DrawFn) -> list[HistoryEvent]:
+    """Events of one address with unique keys; few distinct minutes, so times tie often."""
+    n = draw(st.integers(0, 25))
+    events = []
+    for i in range(n):
+        kind = draw(_KINDS)
+        to = draw(st.sampled_from(list(Status))) if kind is M else None
+        key = draw(st.sampled_from("abcdef")) + str(i)  # unique, in a random order
+        events.append(HistoryEvent(kind, T0 + timedelta(minutes=draw(st.integers(0, 8))), key, to))
+    return events
+
+
+def sparse(
+    events: list[HistoryEvent], since: datetime | None = None, open_streak: bool = False
+) -> list[HistoryEvent]:
+    """What the ledger loads: non-deliveries plus the probed deliveries (from `since`)."""
+    kept = [e for e in events if since is None or e.occurred_at >= since]
+    relevant = [e for e in kept if e.kind is not D]
+    deliveries = [e for e in kept if e.kind is D]
+    return [*relevant, *sparse_deliveries(relevant, deliveries, open_streak)]
+
+
+@given(event_sets(), st.integers(1, 4))
+def test_sparse_deliveries_replay_equals_the_full_replay(
+    events: list[HistoryEvent], threshold: int
+) -> None:
+    assert replay(sparse(events), threshold) == replay(events, threshold)
+
+
+@given(event_sets(), st.integers(1, 4), st.integers(0, 9), st.randoms())
+def test_checkpoint_then_sparse_replay_equals_the_full_replay(
+    events: list[HistoryEvent], threshold: int, cut: int, rnd: random.Random
+) -> None:
+    # retention folds everything before `cutoff` into a checkpoint, then forgets it
+    cutoff = T0 + timedelta(minutes=cut)
+    older = [e for e in events if e.occurred_at < cutoff]
+    base = replay(sparse(older), threshold)
+    rest = [e for e in events if e.occurred_at >= cutoff]
+    rnd.shuffle(rest)
+    loaded = sparse(rest, cutoff, open_streak=base.soft_streak > 0)
+    assert replay(loaded, threshold, base) == replay(events, threshold)
+
+
+def test_decide_ignores_new_events_older_than_the_checkpoint_but_announces_them() -> None:
+    base = AddressState(Status.BOUNCED, 0)
+    late = ev(S, 1, key="late")
+    decision = decide(base, [], [late], 3, start=base, since=T0 + timedelta(minutes=5))
+    assert decision.state == base
+    assert [n.event_type for n in decision.notify] == ["email.bounced"]

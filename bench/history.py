@@ -1,0 +1,334 @@
+"""Cost per event against history size (issue 11).
+
+Seeds a database server-side (INSERT ... SELECT generate_series: one statement per
+table, rows in index order, ~3x faster here than COPY from a client) with `--events`
+events over `--addresses` addresses (90 % deliveries, the rest soft/hard/complaint
+bounces), plus one address with `--hot` stored deliveries, then prints:
+
+- apply latency p50/p99 (one event per transaction through shared.ledger.apply_events,
+  what POST /api/v1/bounces and the processor do) for fresh addresses and for the hot one;
+- applied events/s (batches of 200, two writers, 90 % deliveries) on an empty database
+  and on the seeded one;
+- disk per million events: deliveries as the slim partitioned rows they are now, bounces
+  as events rows, and a delivery stored the old way (a full events row, old indexes).
+
+Everything shares the machine with Postgres. Autovacuum may be off: the seeded tables
+are ANALYZEd explicitly.
+
+    .venv/bin/python bench/history.py [--events 10000000] [--addresses 1000000] [--hot 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.pipeline import pct
+from demo.processes import drop_database
+from shared.ledger import EventRecord, apply_events
+from shared.migrate import ensure_database, migrate
+from shared.policy import HistoryKind
+
+BASE = "postgresql://postgres@127.0.0.1:5432/"
+THRESHOLD = 3
+DAYS = 360  # seeded event times: the last DAYS days
+HOT = "hot@bench.test"
+
+SEED_SUBSCRIBERS = """
+INSERT INTO subscribers (email, status)
+SELECT 'u' || lpad(i::text, 8, '0') || '@bench.test', 'active' FROM generate_series(1, $1::int) i
+"""
+# deliveries in email order, so the email index grows at its right edge
+SEED_DELIVERIES = """
+INSERT INTO deliveries (dedup_hash, email, occurred_at, source)
+SELECT md5('sendgrid:d' || j)::uuid,
+       'u' || lpad((1 + (j - 1) * $2::bigint / $1::bigint)::text, 8, '0') || '@bench.test',
+       now() - random() * interval '{days} days', 'sendgrid'
+FROM generate_series(1, $1::int) j
+"""
+SEED_BOUNCES = """
+INSERT INTO events (dedup_key, email, kind, source, occurred_at, smtp_code, diagnostic_code,
+                    provider_message_id, ingest_id)
+SELECT 'sendgrid:b' || lpad(j::text, 10, '0'),
+       'u' || lpad((1 + (j - 1) * $2::bigint / $1::bigint)::text, 8, '0') || '@bench.test',
+       (ARRAY['soft', 'soft', 'soft', 'soft', 'soft', 'soft', 'soft', 'hard', 'hard',
+              'complaint'])[1 + j % 10],
+       'sendgrid', now() - random() * interval '{days} days', '550',
+       '550 5.1.1 The email account that you tried to reach does not exist',
+       md5(j::text) || '.filterdrecv-p3las1', md5((j * 7)::text)
+FROM generate_series(1, $1::int) j
+"""
+SEED_HOT = """
+INSERT INTO deliveries (dedup_hash, email, occurred_at, source)
+SELECT md5('sendgrid:h' || j)::uuid, '{hot}',
+       now() - random() * interval '{days} days', 'sendgrid'
+FROM generate_series($1::int, $2::int) j
+"""
+HOT_CHUNK = 100_000
+# a delivery as the old ledger stored it: a full events row under all of events' indexes
+OLD_LAYOUT_SQL = """
+CREATE TABLE old_events (LIKE events INCLUDING DEFAULTS INCLUDING INDEXES);
+INSERT INTO old_events (dedup_key, email, kind, source, occurred_at, provider_message_id,
+                        ingest_id)
+SELECT 'sendgrid:d' || lpad(j::text, 10, '0'),
+       'u' || lpad((1 + j / 10)::text, 8, '0') || '@bench.test', 'delivery', 'sendgrid',
+       now() - random() * interval '{days} days', md5(j::text) || '.filterdrecv-p3las1',
+       md5((j * 7)::text)
+FROM generate_series(1, $1::int) j;
+"""
+OLD_LAYOUT = OLD_LAYOUT_SQL.replace("{days}", str(DAYS))
+
+
+def record(email: str, kind: HistoryKind, at: datetime) -> EventRecord:
+    return EventRecord(
+        dedup_key=f"bench:{uuid.uuid4().hex}",
+        email=email,
+        kind=kind,
+        source="sendgrid",
+        occurred_at=at,
+        smtp_code="450" if kind is HistoryKind.SOFT else None,
+        diagnostic_code="450 4.2.2 mailbox full" if kind is HistoryKind.SOFT else None,
+        provider_message_id=uuid.uuid4().hex,
+        ingest_id=uuid.uuid4().hex,
+    )
+
+
+def random_time(rnd: random.Random) -> datetime:
+    return datetime.now(UTC) - timedelta(seconds=rnd.uniform(0, DAYS * 86400))
+
+
+# Other work on this machine restarts Postgres now and then: an attempt that meets a
+# restart is retried once the database answers again, and its time is not counted.
+_RESTART = (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError,
+            asyncpg.CannotConnectNowError, asyncpg.AdminShutdownError)  # fmt: skip
+
+
+async def wait_for_postgres() -> None:
+    for _ in range(120):
+        try:
+            await (await asyncpg.connect(BASE + "postgres")).close()
+            return
+        except _RESTART:
+            await asyncio.sleep(1)
+
+
+async def fresh_database(name: str) -> str:
+    url = BASE + name
+    await wait_for_postgres()
+    await drop_database(url)
+    await ensure_database(url)
+    conn = await asyncpg.connect(url)
+    try:
+        await migrate(conn)  # partitions 13 months back: the seeded times are within
+    finally:
+        await conn.close()
+    return url
+
+
+async def resilient(url: str, sql: str, *args: object) -> object:
+    """fetchval `sql`, again after a database restart (each seed step is one statement)."""
+    while True:
+        try:
+            conn = await asyncpg.connect(url)
+            try:
+                return await conn.fetchval(sql, *args)
+            finally:
+                await conn.close()
+        except _RESTART:
+            print("  (database restarted; again)", flush=True)
+            await wait_for_postgres()
+
+
+async def seed(url: str, events: int, addresses: int, hot: int) -> None:
+    """Seed what is not there yet: a run interrupted by a database restart resumes."""
+    deliveries = events * 9 // 10
+    steps = (
+        ("subscribers", "SELECT count(*) FROM subscribers", addresses, SEED_SUBSCRIBERS,
+         (addresses,)),
+        ("deliveries", "SELECT count(*) FROM deliveries WHERE email <> $1", deliveries,
+         SEED_DELIVERIES.format(days=DAYS), (deliveries, addresses)),
+        ("bounces", "SELECT count(*) FROM events", events - deliveries,
+         SEED_BOUNCES.format(days=DAYS), (events - deliveries, addresses)),
+    )  # fmt: skip
+    for what, count, expected, sql, args in steps:
+        have = await resilient(url, count, *([HOT] if "$1" in count else []))
+        if isinstance(have, int) and have >= expected:
+            continue
+        t = time.monotonic()
+        await resilient(url, sql, *args)
+        print(f"  seeded {what}: {time.monotonic() - t:.0f} s", flush=True)
+    await resilient(url, "INSERT INTO subscribers (email) VALUES ($1) ON CONFLICT DO NOTHING", HOT)
+    t = time.monotonic()
+    while True:  # in chunks, in order: the count says where an interrupted run stopped
+        done = await resilient(url, "SELECT count(*) FROM deliveries WHERE email = $1", HOT)
+        assert isinstance(done, int)
+        if done >= hot:
+            break
+        await resilient(
+            url, SEED_HOT.format(hot=HOT, days=DAYS), done + 1, min(hot, done + HOT_CHUNK)
+        )
+    print(f"  seeded {hot:,} deliveries of {HOT}: {time.monotonic() - t:.0f} s", flush=True)
+    t = time.monotonic()
+    await resilient(url, "ANALYZE")
+    print(f"  analyzed: {time.monotonic() - t:.0f} s", flush=True)
+
+
+async def timed_apply(pool: asyncpg.Pool, records: list[EventRecord]) -> tuple[float, float]:
+    """Apply `records`; (seconds it took, seconds lost to database restarts)."""
+    lost = 0.0
+    while True:
+        t = time.perf_counter()
+        try:
+            async with pool.acquire() as conn:
+                await apply_events(conn, records, THRESHOLD)
+            return time.perf_counter() - t, lost
+        except asyncpg.DeadlockDetectedError:
+            continue  # what the processor's retry does
+        except _RESTART:
+            await asyncio.sleep(1)
+            lost += time.perf_counter() - t
+
+
+async def latency(pool: asyncpg.Pool, samples: int) -> tuple[list[float], list[float]]:
+    """Apply one event per transaction: a new address each time, then the hot address."""
+    rnd = random.Random(1)
+    kinds = (HistoryKind.DELIVERY, HistoryKind.SOFT)
+    fresh: list[float] = []
+    hot: list[float] = []
+    for i in range(samples * 2):
+        email = HOT if i % 2 else f"fresh{i}-{uuid.uuid4().hex[:6]}@bench.test"
+        rec = record(email, kinds[(i // 2) % 2], random_time(rnd))
+        took, _lost = await timed_apply(pool, [rec])
+        (hot if i % 2 else fresh).append(took * 1000)
+    return fresh, hot
+
+
+async def throughput(pool: asyncpg.Pool, total: int, addresses: int) -> float:
+    """Events/s applied in batches of 200 by two writers, 90 % deliveries."""
+    rnd = random.Random(2)
+    batches = []
+    for _ in range(total // 200):
+        batch = []
+        for _ in range(200):
+            email = f"u{rnd.randint(1, addresses):08d}@bench.test"
+            roll = rnd.random()
+            kind = (
+                HistoryKind.DELIVERY
+                if roll < 0.9
+                else HistoryKind.SOFT
+                if roll < 0.97
+                else HistoryKind.HARD
+            )
+            batch.append(record(email, kind, random_time(rnd)))
+        batches.append(batch)
+
+    async def writer(mine: list[list[EventRecord]]) -> float:
+        lost = 0.0
+        for b in mine:
+            lost += (await timed_apply(pool, b))[1]
+        return lost
+
+    t = time.monotonic()
+    lost = await asyncio.gather(writer(batches[0::2]), writer(batches[1::2]))
+    return len(batches) * 200 / (time.monotonic() - t - max(lost))
+
+
+async def disk(url: str, events: int, sample: int) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        deliveries = int(await conn.fetchval("SELECT count(*) FROM deliveries"))
+        bounces = int(await conn.fetchval("SELECT count(*) FROM events"))
+        d_bytes = int(
+            await conn.fetchval(
+                "SELECT sum(pg_total_relation_size(i.inhrelid)) FROM pg_inherits i "
+                "WHERE i.inhparent = 'deliveries'::regclass"
+            )
+        )
+        e_bytes = int(await conn.fetchval("SELECT pg_total_relation_size('events')"))
+        await conn.execute(OLD_LAYOUT.split(";")[0])
+        await conn.execute(OLD_LAYOUT.split(";")[1], sample)
+        o_bytes = int(await conn.fetchval("SELECT pg_total_relation_size('old_events')"))
+        await conn.execute("DROP TABLE old_events")
+    finally:
+        await conn.close()
+    per_delivery, per_bounce, old = d_bytes / deliveries, e_bytes / bounces, o_bytes / sample
+    mixed_new = 0.9 * per_delivery + 0.1 * per_bounce
+    mixed_old = 0.9 * old + 0.1 * per_bounce
+    print(
+        f"disk per million events (90 % deliveries): before {mixed_old * 1e6 / 2**20:,.0f} MiB, "
+        f"after {mixed_new * 1e6 / 2**20:,.0f} MiB  (a delivery {old:.0f} -> {per_delivery:.0f} "
+        f"bytes with indexes; a bounce {per_bounce:.0f} bytes)",
+        flush=True,
+    )
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--events", type=int, default=1_000_000)
+    ap.add_argument("--addresses", type=int, default=100_000)
+    ap.add_argument("--hot", type=int, default=1_000_000)
+    ap.add_argument("--samples", type=int, default=200, help="latency samples per kind")
+    ap.add_argument("--apply", type=int, default=20_000, help="events per throughput run")
+    ap.add_argument("--keep", action="store_true", help="keep the databases afterwards")
+    ap.add_argument(
+        "--resume", action="store_true", help="reuse the seeded database of an interrupted run"
+    )
+    args = ap.parse_args()
+
+    empty = await fresh_database("bounceflow_bench_history_empty")
+    pool = await asyncpg.create_pool(empty, min_size=2, max_size=2)
+    assert pool is not None
+    try:
+        empty_rate = await throughput(pool, args.apply, args.addresses)
+    finally:
+        await pool.close()
+    print(f"applied on an empty database: {empty_rate:,.0f} events/s", flush=True)
+
+    if args.resume:
+        seeded = BASE + "bounceflow_bench_history_seeded"
+        await wait_for_postgres()
+        conn = await asyncpg.connect(seeded)
+        try:
+            await migrate(conn)
+        finally:
+            await conn.close()
+    else:
+        seeded = await fresh_database("bounceflow_bench_history_seeded")
+    print(f"seeding {args.events:,} events over {args.addresses:,} addresses ...", flush=True)
+    await seed(seeded, args.events, args.addresses, args.hot)
+    pool = await asyncpg.create_pool(seeded, min_size=2, max_size=2)
+    assert pool is not None
+    try:
+        fresh, hot = await latency(pool, args.samples)
+        print(
+            f"apply latency, fresh address: p50 {pct(fresh, 50):.1f} ms, p99 {pct(fresh, 99):.1f} ms"
+            f"; address with {args.hot:,} deliveries: p50 {pct(hot, 50):.1f} ms, "
+            f"p99 {pct(hot, 99):.1f} ms",
+            flush=True,
+        )
+        seeded_rate = await throughput(pool, args.apply, args.addresses)
+    finally:
+        await pool.close()
+    print(
+        f"applied on {args.events:,} seeded events: {seeded_rate:,.0f} events/s "
+        f"({(seeded_rate / empty_rate - 1) * 100:+.0f} % vs empty)",
+        flush=True,
+    )
+    await disk(seeded, args.events, min(args.events, 1_000_000))
+    if not args.keep:
+        await drop_database(empty)
+        await drop_database(seeded)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
