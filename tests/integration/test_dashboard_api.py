@@ -20,6 +20,7 @@ from tests.integration.api_kit import Client, bearer, error_of, make_key
 from tests.integration.dashboard_kit import seed
 
 SUMS = ("delivered", "hard", "soft", "complaints", "sent")
+BOUNCE_SUMS = ("hard", "soft", "complaints")
 
 
 async def data(client: Client, path: str, auth: dict[str, str]) -> Any:
@@ -74,11 +75,20 @@ async def test_series_and_breakdown_sum_to_the_stats(client: Client, db: asyncpg
     assert totals(series["points"]) == {k: stats[k] for k in SUMS}
     bad_day = max(series["points"], key=lambda p: p["hard_bounce_rate"])
     assert bad_day["bounce_status"] in {"warning", "danger"}
-    for by in ("kind", "source", "campaign", "recipient_domain"):
-        groups = (await data(client, f"/api/v1/stats/breakdown?{window}&by={by}", auth))["groups"]
-        assert totals(groups) == {k: stats[k] for k in SUMS}, by
-        events = [g["events"] for g in groups]
+    for by in ("kind", "source", "recipient_domain"):
+        found = await data(client, f"/api/v1/stats/breakdown?{window}&by={by}", auth)
+        assert found["delivered_known"] is True
+        assert totals(found["groups"]) == {k: stats[k] for k in SUMS}, by
+        events = [g["events"] for g in found["groups"]]
         assert events == sorted(events, reverse=True)
+    # deliveries keep no campaign: counts of bounces and complaints only, no rates
+    found = await data(client, f"/api/v1/stats/breakdown?{window}&by=campaign", auth)
+    assert found["delivered_known"] is False
+    assert {k: sum(g[k] for g in found["groups"]) for k in BOUNCE_SUMS} == {
+        k: stats[k] for k in BOUNCE_SUMS
+    }
+    assert {g["delivered"] for g in found["groups"]} == {None}
+    assert {g["hard_bounce_rate"] for g in found["groups"]} == {None}
     by_source = await data(client, f"/api/v1/stats/breakdown?{window}&by=source", auth)
     assert {g["key"] for g in by_source["groups"]} == {"api", "ses", "mailgun", "sendgrid"}
     stats_sources = {s["source"]: s for s in stats["by_source"]}
@@ -198,7 +208,11 @@ async def test_by_domain_once_events_record_the_sending_domain(
         )
         stats = await data(client, "/api/v1/stats", auth)
         domains = await data(client, "/api/v1/stats/breakdown?by=domain", auth)
-        assert totals(domains["groups"]) == {k: stats[k] for k in SUMS}
+        # deliveries keep no sending domain (yet): bounces and complaints only
+        assert domains["delivered_known"] is False
+        assert {k: sum(g[k] for g in domains["groups"]) for k in BOUNCE_SUMS} == {
+            k: stats[k] for k in BOUNCE_SUMS
+        }
         assert [g["key"] for g in domains["groups"]] == [
             "mail.example.com",
             "news.example.com",

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from services.ingest.api_models import ApiInput, Rfc3339, UtcTimestamp
 from services.ingest.api_stats import StatsBlock
+from services.ingest.stats import Level
 
 Bucket = Literal["day", "hour"]
 GroupBy = Literal["kind", "source", "campaign", "recipient_domain", "domain"]
@@ -48,22 +49,41 @@ class Series(BaseModel):
 class BreakdownQuery(Window):
     by: GroupBy = Field(
         default="source",
-        description="`kind`, `source`, `campaign` (campaign_name; null when none), "
+        description="`kind`, `source`, `campaign` (campaign_name; null when none; bounces and "
+        "complaints only, deliveries keep no campaign), "
         "`recipient_domain` (the domain of the recipient address), or `domain` (the sending "
         "domain: 422 while events do not record one)",
     )
     limit: int = Field(default=20, ge=1, le=100, description="the largest groups, at most")
 
 
-class Group(StatsBlock):
+class Group(BaseModel):
+    """One group's numbers; with `delivered_known` false (the deliveries table does not
+    record the grouping), only the bounce and complaint counts: the rest is null."""
+
     key: str | None = Field(description="the group's value; null for events without one")
-    events: int = Field(description="delivered + hard + soft + complaints")
+    events: int = Field(description="delivered (when known) + hard + soft + complaints")
+    delivered: int | None
+    hard: int
+    soft: int
+    complaints: int
+    sent: int | None = Field(description="delivered + hard + soft")
+    bounce_rate: float | None = Field(description="(hard + soft) / sent, a fraction")
+    hard_bounce_rate: float | None = Field(description="hard / sent, a fraction")
+    complaint_rate: float | None = Field(description="complaints / delivered, a fraction")
+    bounce_status: Level | None
+    complaint_status: Level | None
+    status: Level | None
 
 
 class Breakdown(BaseModel):
     since: UtcTimestamp
     until: UtcTimestamp
     by: GroupBy
+    delivered_known: bool = Field(
+        description="false when deliveries are not recorded by this grouping (`campaign`: "
+        "deliveries keep no campaign): delivered, sent, rates and levels are null"
+    )
     groups: list[Group] = Field(description="largest first (by `events`), then by key")
     total_groups: int
 

@@ -1,7 +1,8 @@
 """The SQL of the dashboard's data routes, as named async functions taking a connection.
 
 Events are counted exactly as GET /api/v1/stats counts them: by event time in
-[since, until), the four outcome kinds, imported suppression lists left out.
+[since, until), the four outcome kinds (deliveries from their own table), imported
+suppression lists left out.
 """
 
 from __future__ import annotations
@@ -16,31 +17,48 @@ import asyncpg
 from services.ingest.stats import Counts
 from shared.db import Conn
 
-_COUNTED = """
+# Bounces and complaints live in `events`, deliveries in their own slim table (migration
+# 0005), exactly as GET /api/v1/stats reads them.
+_BOUNCES = """
 occurred_at >= $1 AND occurred_at < $2
-  AND kind IN ('delivery', 'hard', 'soft', 'complaint')
+  AND kind IN ('hard', 'soft', 'complaint')
   AND dedup_key NOT LIKE 'import:%'
 """
+_DELIVERIES = "occurred_at >= $1 AND occurred_at < $2"
 
 _SERIES = f"""
 SELECT date_trunc($3, occurred_at, 'UTC') AS start, kind, count(*) AS n FROM events
-WHERE {_COUNTED}
-GROUP BY 1, 2
+WHERE {_BOUNCES} GROUP BY 1, 2
+UNION ALL
+SELECT date_trunc($3, occurred_at, 'UTC'), 'delivery', count(*) FROM deliveries
+WHERE {_DELIVERIES} GROUP BY 1
 """  # noqa: S608 - constants only
 
+
+@dataclass(frozen=True, slots=True)
+class GroupKey:
+    """How `by` groups: an expression over events, and over deliveries when they record it
+    (a column name that must exist there, or None: deliveries keep no campaign)."""
+
+    events: str
+    deliveries: str | None
+    needs: str | None = None  # a column the events table must have
+
+
 # Group keys by `by`: constants only, so a key is never text from a request.
+_DOMAIN = "NULLIF(split_part(email, '@', 2), '')"
 GROUP_KEYS = {
-    "kind": "kind",
-    "source": "source",
-    "campaign": "campaign_name",
-    "recipient_domain": "NULLIF(split_part(email, '@', 2), '')",
-    "domain": "sending_domain",
+    "kind": GroupKey("kind", "'delivery'"),
+    "source": GroupKey("source", "source"),
+    "campaign": GroupKey("campaign_name", None),
+    "recipient_domain": GroupKey(_DOMAIN, _DOMAIN),
+    "domain": GroupKey("sending_domain", "sending_domain", needs="sending_domain"),
 }
 
 _HAS_COLUMN = """
 SELECT EXISTS (
     SELECT 1 FROM information_schema.columns
-    WHERE table_schema = current_schema() AND table_name = 'events' AND column_name = $1
+    WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2
 )
 """
 
@@ -78,23 +96,29 @@ async def series(
     return dict(out)
 
 
-async def has_event_column(conn: Conn, column: str) -> bool:
-    """Whether the events table has `column` (the sending domain is not recorded yet)."""
-    return bool(await conn.fetchval(_HAS_COLUMN, column))
+async def has_column(conn: Conn, table: str, column: str) -> bool:
+    """Whether `table` has `column` (the sending domain is not recorded yet)."""
+    return bool(await conn.fetchval(_HAS_COLUMN, table, column))
 
 
 async def breakdown(
     conn: Conn, since: datetime, until: datetime, by: str
-) -> dict[str | None, Counts]:
-    """Counts per value of the `by` group key (one of GROUP_KEYS)."""
-    sql = (
-        f"SELECT {GROUP_KEYS[by]} AS key, kind, count(*) AS n FROM events "  # noqa: S608
-        f"WHERE {_COUNTED} GROUP BY 1, 2"
-    )
+) -> tuple[dict[str | None, Counts], bool]:
+    """Counts per value of the `by` group key (one of GROUP_KEYS), and whether deliveries
+    were counted: they are not when the deliveries table does not record the key."""
+    key = GROUP_KEYS[by]
+    sql = f"SELECT {key.events} AS key, kind, count(*) AS n FROM events "  # noqa: S608
+    sql += f"WHERE {_BOUNCES} GROUP BY 1, 2"
+    counted = key.deliveries is not None
+    if key.deliveries is not None and key.needs is not None:
+        counted = await has_column(conn, "deliveries", key.needs)
+    if counted:
+        sql += f" UNION ALL SELECT {key.deliveries} AS key, 'delivery', count(*) "
+        sql += f"FROM deliveries WHERE {_DELIVERIES} GROUP BY 1"
     out: dict[str | None, Counts] = defaultdict(Counts)
     for row in await conn.fetch(sql, since, until):
         out[row["key"]] = _add(out[row["key"]], row["kind"], int(row["n"]))
-    return dict(out)
+    return dict(out), counted
 
 
 @dataclass(frozen=True, slots=True)

@@ -158,6 +158,17 @@ async def stats_series(request: web.Request) -> web.StreamResponse:
     return ok(Series.model_validate(data))
 
 
+def group_row(key: str | None, counts: Counts, delivered_known: bool) -> dict[str, object]:
+    """A Group: the full stats block, or only the counts when deliveries are unknown."""
+    row: dict[str, object] = {"key": key, "events": counts.sent + counts.complaints}
+    if delivered_known:
+        return row | block(counts)
+    unknown = ("delivered", "sent", "bounce_rate", "hard_bounce_rate", "complaint_rate")
+    levels = ("bounce_status", "complaint_status", "status")
+    counted = {"hard": counts.hard, "soft": counts.soft, "complaints": counts.complaints}
+    return row | counted | dict.fromkeys(unknown + levels)
+
+
 @routes.get("/api/v1/stats/breakdown")
 @require_scope("subscribers")
 @describe(
@@ -170,29 +181,28 @@ async def stats_series(request: web.Request) -> web.StreamResponse:
     )
 )
 async def stats_breakdown(request: web.Request) -> web.StreamResponse:
-    """GET /api/v1/stats' numbers per group over [`since`, `until`), largest first.
-    `by=domain` (the sending domain) answers 422 while events do not record it."""
+    """GET /api/v1/stats' numbers per group over [`since`, `until`), largest first. By
+    `campaign`, bounces and complaints only (deliveries keep no campaign: `delivered_known`
+    false). `by=domain` (the sending domain) answers 422 while events do not record it."""
     query = parse_query(request, BreakdownQuery)
     span = window(query)
     if isinstance(span, web.Response):
         return span
     since, until = span
     async with request.app[keys.POOL].acquire() as conn:
-        if query.by == "domain" and not await queries.has_event_column(conn, "sending_domain"):
+        if query.by == "domain" and not await queries.has_column(conn, "events", "sending_domain"):
             return error_response(422, NO_SENDING_DOMAIN, "not_recorded")
-        groups = await queries.breakdown(conn, since, until, query.by)
+        groups, delivered_known = await queries.breakdown(conn, since, until, query.by)
     ranked = sorted(
         groups.items(),
         key=lambda item: (-(item[1].sent + item[1].complaints), item[0] is None, item[0] or ""),
     )
-    rows = [
-        {"key": key, "events": c.sent + c.complaints, **block(c)}
-        for key, c in ranked[: query.limit]
-    ]
+    rows = [group_row(key, c, delivered_known) for key, c in ranked[: query.limit]]
     data = {
         "since": since,
         "until": until,
         "by": query.by,
+        "delivered_known": delivered_known,
         "groups": rows,
         "total_groups": len(groups),
     }

@@ -109,14 +109,22 @@ function table(node, head, rows) {
 }
 
 function renderBreakdown(by, data) {
+  // without deliveries (not recorded per campaign) there are counts but no rates
+  const known = data.delivered_known;
+  const rate = (value, level) => (known ? { text: percent(value), level } : '—');
   const rows = data.groups.map((g) => ({
     key: g.key ?? '',
-    cells: [g.key ?? '(none)', int(g.delivered), int(g.hard), int(g.soft), int(g.complaints),
-      { text: percent(g.hard_bounce_rate), level: g.bounce_status },
-      { text: percent(g.complaint_rate), level: g.complaint_status }],
+    cells: [g.key ?? '(none)', known ? int(g.delivered) : '—', int(g.hard), int(g.soft),
+      int(g.complaints), rate(g.hard_bounce_rate, g.bounce_status),
+      rate(g.complaint_rate, g.complaint_status)],
   }));
   table($(`breakdown-${by}`), [by === 'source' ? 'provider' : by.replace('_', ' '), 'delivered',
     'hard', 'soft', 'complaints', 'hard rate', 'complaint rate'], rows);
+  const note = $(`breakdown-${by}-note`);
+  if (note) {
+    note.textContent = known ? '' : 'Deliveries are not recorded by this grouping: '
+      + 'bounce and complaint counts only, no rates.';
+  }
 }
 
 const unrecorded = new Set(); // groupings the server said it cannot make (asked once)
