@@ -25,7 +25,7 @@ from aiohttp import web
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from demo.processes import Service, drop_database, run_cli, service_env
-from shared.ledger import OUTBOX_CHANNEL
+from shared.outbox import wake_notifier
 
 
 def pct(values: list[float], p: float) -> float:
@@ -96,7 +96,7 @@ async def insert(pool: asyncpg.Pool, first: int, count: int) -> list[str]:
             "INSERT INTO outbox (message_id, event_type, payload) VALUES ($1, 'email.bounced', $2)",
             [(i, orjson.dumps(payload(first + k)).decode()) for k, i in enumerate(ids)],
         )
-        await conn.execute("SELECT pg_notify($1, '')", OUTBOX_CHANNEL)
+        await wake_notifier(conn)
     return ids
 
 

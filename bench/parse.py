@@ -36,14 +36,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from services.ingest.provider_auth import (
-    check_basic,
-    mailgun_signature_fields,
-    verify_mailgun,
-    verify_sendgrid,
-)
-from services.ingest.sns_signature import signing_key, verify_signature
-from services.ingest.webhook_dsn import report_problem
+from services.ingest.providers.checks import check_basic
+from services.ingest.providers.dsn import report_problem
+from services.ingest.providers.mailgun import mailgun_signature_fields, verify_mailgun
+from services.ingest.providers.sendgrid import verify_sendgrid
+from services.ingest.providers.sns import signing_key, verify_signature
 from services.processor.parsers import ParseError, parse
 from shared.apikeys import generate_key, hash_key, parse_authorization
 from shared.raw import RawEvent

@@ -99,7 +99,7 @@ async def _apikey(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _import(settings: Settings, args: argparse.Namespace) -> int:
-    from services.ingest.cli_import import run_import
+    from services.ingest.api.suppressions.cli_import import run_import
 
     return await run_import(settings, args.file, args.format, args.kind)
 
@@ -111,9 +111,9 @@ async def _dlq(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _run_all(settings: Settings, stop: asyncio.Event) -> None:
-    from services.ingest.__main__ import serve as ingest
-    from services.notifier.__main__ import serve as notifier
-    from services.processor.__main__ import serve as processor
+    from services.ingest.app import serve as ingest
+    from services.notifier.app import serve as notifier
+    from services.processor.app import serve as processor
 
     await asyncio.gather(
         ingest(settings, stop), processor(settings, stop), notifier(settings, stop)
@@ -159,15 +159,15 @@ def main(argv: Sequence[str] | None = None) -> None:
             with asyncio.Runner(loop_factory=new_event_loop) as runner:
                 raise SystemExit(runner.run(_dlq(settings, args)))
         elif command == "ingest":
-            from services.ingest.__main__ import serve as ingest
+            from services.ingest.app import serve as ingest
 
             run_until_signalled(ingest, settings, "ingest")
         elif command == "processor":
-            from services.processor.__main__ import serve as processor
+            from services.processor.app import serve as processor
 
             run_until_signalled(processor, settings, "processor")
         elif command == "notifier":
-            from services.notifier.__main__ import serve as notifier
+            from services.notifier.app import serve as notifier
 
             run_until_signalled(notifier, settings, "notifier")
         else:

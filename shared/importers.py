@@ -19,21 +19,19 @@ UTF-8 or an unbalanced quote is an `ImportFormatError` and stops the import.
 from __future__ import annotations
 
 import codecs
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
 
+from shared import address
 from shared.csv_records import CsvRecords, ImportFormatError, read_cell
 from shared.models import Source, Status
 from shared.policy import HistoryKind
 
-MAX_EMAIL_LENGTH = 320
 MAX_FIELD_LENGTH = 2000  # characters kept of a code or error text
 # one @, something either side, no ASCII controls or spaces (the API's EMAIL_PATTERN)
-_ADDRESS = re.compile(r"[^@\x00-\x20\x7f]+@[^@\x00-\x20\x7f]+")
 
 
 class ImportFormat(StrEnum):
@@ -85,24 +83,6 @@ class ImportRow:
 class RowError:
     line: int
     message: str
-
-
-ASCII_WHITESPACE = " \t\r\n\x0b\x0c"
-
-
-def fold_address(value: str) -> str:
-    """An address as stored: without surrounding ASCII whitespace, lower-cased. (Only
-    ASCII: str.strip() would also eat characters such as U+0085 that an address may end in.)"""
-    return value.strip(ASCII_WHITESPACE).lower()
-
-
-def normalise_email(value: str) -> str | None:
-    """The lower-cased address, or None: one @, something either side, no spaces or controls
-    (surrounding whitespace is dropped)."""
-    value = value.strip(ASCII_WHITESPACE)
-    if len(value) > MAX_EMAIL_LENGTH or not _ADDRESS.fullmatch(value):
-        return None
-    return value.lower()
 
 
 def parse_timestamp(text: str) -> datetime | None:
@@ -228,7 +208,7 @@ class SuppressionCsv:
     def _row(self, line: int, fields: list[str]) -> ImportRow | RowError:
         assert self.format is not None
         raw = read_cell(self._get(fields, _EMAIL_COLUMN[self.format]))
-        email = normalise_email(raw)
+        email = address.normalise(raw)
         if email is None:
             return RowError(line, f"not an email address: {raw[:100]!r}")
         get = self._get

@@ -28,14 +28,13 @@ from typing import Any
 
 import orjson
 
-from shared import policy
+from shared import address, policy
 from shared.db import Conn
 from shared.event_time import clamp
 from shared.models import CanonicalEvent, EventKind, Status
 from shared.notifications import build_notifications
+from shared.outbox import wake_notifier
 from shared.policy import HistoryEvent, HistoryKind
-
-OUTBOX_CHANNEL = "bounceflow_outbox"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +69,7 @@ class EventRecord:
             occurred_at, reported_at = clamp(event.occurred_at, received_at)
         return cls(
             dedup_key=event.dedup_key,
-            email=event.email.strip().lower(),
+            email=address.fold(event.email),
             kind=HistoryKind(event.kind.value),
             source=event.source.value,
             occurred_at=occurred_at,
@@ -396,7 +395,7 @@ async def apply_events(
                 [orjson.dumps(o.payload).decode() for o in outbox],
                 [o.trace_id for o in outbox],
             )
-            await conn.execute("SELECT pg_notify($1, '')", OUTBOX_CHANNEL)
+            await wake_notifier(conn)
     return ApplyResult(
         inserted, len(records) - len(fresh), decisions, len(outbox), len(new_deliveries)
     )

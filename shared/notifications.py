@@ -8,12 +8,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from shared.events_out import (
+    EmailBounced,
+    EmailComplained,
+    EventType,
+    SubscriberStatusChanged,
+)
 from shared.policy import Decision, HistoryKind
 
 if TYPE_CHECKING:
     from shared.ledger import EventRecord
-
-EVENT_TYPES = ("email.bounced", "email.complained", "subscriber.status_changed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,29 +39,27 @@ def iso(ts: datetime) -> str:
 
 
 def bounced_payload(record: EventRecord, subscriber_status: str) -> dict[str, Any]:
-    return {
-        "event": "email.bounced",
-        "email_id": record.provider_message_id,
-        "to": record.email,
-        "bounce_type": record.kind.value,
-        "bounce_code": record.smtp_code,
-        "bounce_message": record.diagnostic_code,
-        "timestamp": iso(record.occurred_at),
-        "source": record.source,
-        "subscriber_status": subscriber_status,
-    }
+    return EmailBounced(
+        email_id=record.provider_message_id,
+        to=record.email,
+        bounce_type=record.kind.value,
+        bounce_code=record.smtp_code,
+        bounce_message=record.diagnostic_code,
+        timestamp=iso(record.occurred_at),
+        source=record.source,
+        subscriber_status=subscriber_status,
+    ).model_dump(mode="json")
 
 
 def complained_payload(record: EventRecord, subscriber_status: str) -> dict[str, Any]:
-    return {
-        "event": "email.complained",
-        "email_id": record.provider_message_id,
-        "to": record.email,
-        "complaint_type": record.bounce_subtype,
-        "timestamp": iso(record.occurred_at),
-        "source": record.source,
-        "subscriber_status": subscriber_status,
-    }
+    return EmailComplained(
+        email_id=record.provider_message_id,
+        to=record.email,
+        complaint_type=record.bounce_subtype,
+        timestamp=iso(record.occurred_at),
+        source=record.source,
+        subscriber_status=subscriber_status,
+    ).model_dump(mode="json")
 
 
 def build_notifications(
@@ -75,7 +77,9 @@ def build_notifications(
             if note.key is not None:
                 rec = records[note.key]
                 build = (
-                    bounced_payload if note.event_type == "email.bounced" else complained_payload
+                    bounced_payload
+                    if note.event_type is EventType.EMAIL_BOUNCED
+                    else complained_payload
                 )
                 out.append(
                     OutboxMessage(
@@ -91,18 +95,17 @@ def build_notifications(
             keys = ",".join(sorted(str(inserted.get(k, k)) for k in records))
             out.append(
                 OutboxMessage(
-                    message_id("subscriber.status_changed", email, keys),
-                    "subscriber.status_changed",
-                    {
-                        "event": "subscriber.status_changed",
-                        "email": email,
-                        "previous_status": decision.previous.status.value,
-                        "status": status,
-                        "reason": latest.kind.value
+                    message_id(EventType.SUBSCRIBER_STATUS_CHANGED, email, keys),
+                    EventType.SUBSCRIBER_STATUS_CHANGED,
+                    SubscriberStatusChanged(
+                        email=email,
+                        previous_status=decision.previous.status.value,
+                        status=status,
+                        reason=latest.kind.value
                         if latest.kind is not HistoryKind.MANUAL
                         else "manual",
-                        "timestamp": iso(now),
-                    },
+                        timestamp=iso(now),
+                    ).model_dump(mode="json"),
                     latest.ingest_id,
                 )
             )

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from shared.events_out import EventType
 from shared.models import Status
 
 
@@ -63,7 +64,7 @@ class AddressState:
 class Notify:
     """An outgoing event the decision calls for; `key` names the new event it is about."""
 
-    event_type: str
+    event_type: EventType
     key: str | None = None
 
 
@@ -148,9 +149,9 @@ def sparse_deliveries(
 
 
 _NOTIFY_BY_KIND = {
-    HistoryKind.HARD: "email.bounced",
-    HistoryKind.SOFT: "email.bounced",
-    HistoryKind.COMPLAINT: "email.complained",
+    HistoryKind.HARD: EventType.EMAIL_BOUNCED,
+    HistoryKind.SOFT: EventType.EMAIL_BOUNCED,
+    HistoryKind.COMPLAINT: EventType.EMAIL_COMPLAINED,
 }
 
 
@@ -173,5 +174,5 @@ def decide(
     state = replay([*history, *replayed], threshold, start)
     notify = [Notify(_NOTIFY_BY_KIND[e.kind], e.key) for e in new if e.kind in _NOTIFY_BY_KIND]
     if state.status != previous.status:
-        notify.append(Notify("subscriber.status_changed"))
+        notify.append(Notify(EventType.SUBSCRIBER_STATUS_CHANGED))
     return Decision(previous, state, tuple(notify))

@@ -6,8 +6,9 @@ import asyncpg
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from services.ingest import keys, webhook_dsn
+from services.ingest import state
 from services.ingest.app import build_app
+from services.ingest.providers import dsn
 from shared.apikeys import create_api_key
 from shared.settings import Settings
 from tests.helpers import wait_for
@@ -19,7 +20,7 @@ def ingest_app(settings: Settings) -> web.Application:
     """The ingest app with POST /api/v1/webhooks/dsn (added here if app.py does not yet)."""
     app = build_app(settings)
     if not any(r.canonical == DSN_URL for r in app.router.resources()):
-        app.add_routes(webhook_dsn.routes)
+        app.add_routes(dsn.routes)
     return app
 
 
@@ -29,7 +30,7 @@ async def started(settings: Settings) -> TestClient:
     await client.start_server()
 
     async def ready() -> bool:
-        return client.app[keys.PUBLISHER].ready
+        return client.app[state.PUBLISHER].ready
 
     await wait_for(ready, what="publisher connected")
     return client

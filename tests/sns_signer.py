@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
-from services.ingest.sns_signature import canonical_string
+from services.ingest.providers.sns import canonical_string
 
 
 class SnsSigner:

@@ -1,20 +1,21 @@
-"""The ingest app: resources made in cleanup_ctx, read through typed AppKeys."""
+"""The ingest app: resources made in cleanup_ctx, read through typed AppKeys; `serve` runs it."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import aiohttp
 import structlog
 from aiohttp import web
 
-from services.ingest import keys, webhook_dsn, webhooks
-from services.ingest.api.dashboard.routes import add_dashboard_routes
-from services.ingest.api_routes import add_api_routes
+from services.ingest import state
+from services.ingest.api.mount import add_api_routes
 from services.ingest.errors import error_envelope
-from services.ingest.provider_auth import ProviderKeys, load_sendgrid_key
-from services.ingest.publisher import Publisher
-from services.ingest.sns_signature import CertificateCache
+from services.ingest.providers import dsn
+from services.ingest.providers import routes as provider_routes
+from services.ingest.providers.publisher import Publisher
+from services.ingest.providers.sns import CertificateCache
 from shared.broker import Topology
 from shared.db import create_pool_even_if_away
 from shared.settings import Settings
@@ -23,21 +24,21 @@ log = structlog.get_logger(__name__)
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
-    settings = app[keys.SETTINGS]
+    settings = app[state.SETTINGS]
     # started while the database is away: webhooks are accepted, the API answers 503
-    app[keys.POOL] = await create_pool_even_if_away(settings.database_url, settings.db_pool_size)
+    app[state.POOL] = await create_pool_even_if_away(settings.database_url, settings.db_pool_size)
     yield
-    await app[keys.POOL].close()
+    await app[state.POOL].close()
 
 
 async def _broker(app: web.Application) -> AsyncIterator[None]:
-    settings = app[keys.SETTINGS]
+    settings = app[state.SETTINGS]
     topology = Topology(
         settings.amqp_prefix, settings.raw_queue_max_length, settings.delivery_limit
     )
     publisher = Publisher(settings.amqp_url, topology, settings.publish_timeout)
     publisher.start()
-    app[keys.PUBLISHER] = publisher
+    app[state.PUBLISHER] = publisher
     yield
     await publisher.close()
 
@@ -45,8 +46,8 @@ async def _broker(app: web.Application) -> AsyncIterator[None]:
 async def _http_client(app: web.Application) -> AsyncIterator[None]:
     timeout = aiohttp.ClientTimeout(total=10, connect=5)
     async with aiohttp.ClientSession(timeout=timeout) as session:
-        app[keys.HTTP_CLIENT] = session
-        app[keys.SNS_CERTS] = CertificateCache(session, app[keys.SETTINGS].sns_url_pattern)
+        app[state.HTTP_CLIENT] = session
+        app[state.SNS_CERTS] = CertificateCache(session, app[state.SETTINGS].sns_url_pattern)
         yield
 
 
@@ -59,12 +60,22 @@ def build_app(settings: Settings) -> web.Application:
             setting="BOUNCEFLOW_SNS_TOPIC_ARNS=*",
             why="signed messages from any AWS account's topic are accepted",
         )
-    app[keys.SETTINGS] = settings
-    key = settings.sendgrid_public_key
-    app[keys.PROVIDER_KEYS] = ProviderKeys(sendgrid=load_sendgrid_key(key) if key else None)
+    app[state.SETTINGS] = settings
     app.cleanup_ctx.extend([_database, _broker, _http_client])
-    app.add_routes(webhook_dsn.routes)  # before the generic /webhooks/{provider}
-    app.add_routes(webhooks.routes)
+    app.add_routes(dsn.routes)  # before the generic /webhooks/{provider}
+    app.add_routes(provider_routes.routes)
     add_api_routes(app)
-    add_dashboard_routes(app)
     return app
+
+
+async def serve(settings: Settings, stop: asyncio.Event) -> None:
+    """Serve HTTP until `stop` is set; in-flight requests get up to 8 s to finish."""
+    runner = web.AppRunner(build_app(settings), shutdown_timeout=8, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.http_host, settings.http_port, backlog=1024)
+    await site.start()
+    log.info("ingest_listening", host=settings.http_host, port=settings.http_port)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()

@@ -10,9 +10,9 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 
-from services.ingest import keys
+from services.ingest import state
+from services.ingest.api.operations import Operation, describe
 from services.ingest.metrics import METRICS
-from services.ingest.operations import Operation, describe
 
 log = structlog.get_logger(__name__)
 routes = web.RouteTableDef()
@@ -40,7 +40,7 @@ async def healthz(_request: web.Request) -> web.StreamResponse:
 async def _database_ok(request: web.Request) -> bool:
     try:
         async with asyncio.timeout(DATABASE_CHECK_TIMEOUT):
-            return bool(await request.app[keys.POOL].fetchval("SELECT 1") == 1)
+            return bool(await request.app[state.POOL].fetchval("SELECT 1") == 1)
     except Exception as exc:  # any failure means "not ready", whatever its kind
         log.warning("readiness_database_failed", error=type(exc).__name__)
         return False
@@ -53,7 +53,7 @@ async def readyz(request: web.Request) -> web.StreamResponse:
     else 503 naming the failed check."""
     checks = {
         "database": "ok" if await _database_ok(request) else "unavailable",
-        "broker": "ok" if request.app[keys.PUBLISHER].ready else "unavailable",
+        "broker": "ok" if request.app[state.PUBLISHER].ready else "unavailable",
     }
     ready = all(state == "ok" for state in checks.values())
     return web.json_response(

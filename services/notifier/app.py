@@ -1,86 +1,82 @@
-"""Notifier lifespan: the pool, the HTTP client session and the metrics, as one frozen
-Resources."""
+"""The notifier: build resources, relay the outbox and deliver until stopped (`serve`)."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
-import aiohttp
-import asyncpg
+import structlog
 from aiohttp.abc import AbstractResolver
 
-from services.notifier.guard import PublicOnlyResolver
-from services.notifier.metrics import NotifierMetrics
-from services.notifier.signing import USER_AGENT
-from shared.db import create_pool_waiting
-from shared.db_health import DatabaseHealth
+from services.notifier.dispatcher import Dispatcher
+from services.notifier.metrics import serving
+from services.notifier.relay import Relay
+from services.notifier.resources import resources
+from shared.db import StoppedWaiting
 from shared.settings import Settings
 
-# Seconds allowed to open a TCP (and TLS) connection to an endpoint.
-CONNECT_TIMEOUT = 5.0
+log = structlog.get_logger(__name__)
+
+# Seconds the loops get to wind down after stop before they are cancelled (SIGTERM allows 10).
+SHUTDOWN_TIMEOUT = 9.0
 
 
-@dataclass(frozen=True, slots=True)
-class Resources:
-    settings: Settings
-    pool: asyncpg.Pool
-    session: aiohttp.ClientSession
-    metrics: NotifierMetrics
-    db: DatabaseHealth
-
-
-def client_session(
-    settings: Settings, dns: AbstractResolver | None = None
-) -> aiohttp.ClientSession:
-    """The one HTTP client for all endpoints; call inside a running event loop.
-
-    `dns` replaces aiohttp's default resolver (tests pass a stub); unless private
-    endpoints are allowed, its answers go through PublicOnlyResolver.
-    """
-    resolver = dns if settings.allow_private_endpoints else PublicOnlyResolver(dns)
-    connector = aiohttp.TCPConnector(
-        # never more sockets than requests we allow in flight
-        limit=settings.notifier_concurrency,
-        resolver=resolver,
-    )
-    return aiohttp.ClientSession(
-        connector=connector,
-        timeout=aiohttp.ClientTimeout(
-            total=settings.notifier_request_timeout,
-            # DNS, TCP and TLS together; sock_connect bounds each address tried
-            connect=min(CONNECT_TIMEOUT, settings.notifier_request_timeout),
-            sock_connect=min(CONNECT_TIMEOUT, settings.notifier_request_timeout),
-        ),
-        headers={"user-agent": USER_AGENT},
-        # endpoints must not be able to set cookies that other endpoints would receive
-        cookie_jar=aiohttp.DummyCookieJar(),
-        # no proxy settings from the environment: Settings is the only configuration
-        trust_env=False,
-        raise_for_status=False,
-    )
-
-
-@contextlib.asynccontextmanager
-async def resources(
-    settings: Settings, dns: AbstractResolver | None = None, stop: asyncio.Event | None = None
-) -> AsyncIterator[Resources]:
-    """Open everything the notifier needs (waiting for a database that is away; raises
-    shared.db.StoppedWaiting when `stop` is set meanwhile); close it all on exit."""
-    pool = await create_pool_waiting(
-        settings.database_url, settings.db_pool_size, stop, settings.db_probe_max_delay
-    )
+async def serve(
+    settings: Settings, stop: asyncio.Event, *, dns: AbstractResolver | None = None
+) -> None:
+    """Run the notifier (`_serve`); stopped while waiting for the database at start, exit."""
     try:
-        session = client_session(settings, dns)
+        await _serve(settings, stop, dns)
+    except StoppedWaiting:
+        log.info("notifier_stopped", reason="stopped while waiting for the database")
+
+
+async def _serve(settings: Settings, stop: asyncio.Event, dns: AbstractResolver | None) -> None:
+    """Relay and deliver until `stop` is set, then shut down cleanly.
+
+    On stop nothing new is claimed; in-flight requests get up to 8 s to finish
+    and the leases of any still unfinished are released, so the whole shutdown
+    fits in the 10 s a SIGTERM allows. If either loop crashes, the other is
+    stopped the same way and the error is raised. `dns` replaces the resolver
+    (tests); /metrics, /healthz and /readyz (red while the database is away) are
+    served on BOUNCEFLOW_NOTIFIER_METRICS_PORT unless 0. While the database is away
+    nothing is claimed or relayed; both loops resume when it answers again.
+    """
+    metrics_port = settings.notifier_metrics_port
+
+    async def ready() -> dict[str, bool]:
+        return {"database": await res.db.check()}
+
+    async with (
+        resources(settings, dns, stop) as res,
+        serving(
+            res.metrics,
+            res.pool,
+            settings.http_host,
+            metrics_port,
+            checks=ready,
+        ),
+    ):
+        dispatcher = Dispatcher(res)
+        relay = Relay(res, on_queued=dispatcher.wake.set)
+        workers = [
+            asyncio.create_task(relay.run(), name="notifier-relay"),
+            asyncio.create_task(dispatcher.run(), name="notifier-dispatcher"),
+        ]
+        stopped = asyncio.create_task(stop.wait(), name="notifier-stop")
+        log.info("notifier_started", concurrency=settings.notifier_concurrency)
         try:
-            health = DatabaseHealth(settings.database_url, pool, settings.db_probe_max_delay)
-            try:
-                yield Resources(settings, pool, session, NotifierMetrics.create(), health)
-            finally:
-                health.close()
+            await asyncio.wait([stopped, *workers], return_when=asyncio.FIRST_COMPLETED)
         finally:
-            await session.close()
-    finally:
-        await pool.close()
+            relay.stop()
+            dispatcher.stop()
+            stopped.cancel()
+            # the dispatcher bounds its own drain; this bounds a database that stopped answering
+            _, late = await asyncio.wait(workers, timeout=SHUTDOWN_TIMEOUT)
+            for task in late:
+                log.warning("notifier_shutdown_forced", task=task.get_name())
+                task.cancel()
+            results = await asyncio.gather(*workers, stopped, return_exceptions=True)
+        log.info("notifier_stopped")
+        for result in results[: len(workers)]:
+            if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
+                raise result

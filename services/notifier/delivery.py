@@ -10,10 +10,10 @@ import aiohttp
 import orjson
 
 from services.notifier import guard
-from services.notifier.claims import Claim
-from services.notifier.outcome import AttemptResult, parse_retry_after
 from services.notifier.signing import webhook_headers
 from shared.netguard import redact_url
+from shared.webhook_deliveries.claims import Claim
+from shared.webhook_deliveries.outcomes import AttemptResult, parse_retry_after
 
 # How much of an endpoint's answer we keep for the attempt log (bytes).
 MAX_RESPONSE_BODY = 2048

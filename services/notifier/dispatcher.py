@@ -13,16 +13,17 @@ import random
 
 import structlog
 
-from services.notifier import claims, delivery
-from services.notifier.app import Resources
-from services.notifier.claims import Claim
-from services.notifier.db import Attempted
+from services.notifier import delivery
 from services.notifier.leases import LeaseBook
-from services.notifier.outcome import Kind, Outcome, decide
 from services.notifier.recorder import Recorder
+from services.notifier.resources import Resources
 from services.notifier.wakeup import sleep_until_set
 from shared.db_errors import DATABASE_ERRORS as DB_ERRORS
 from shared.db_errors import is_unavailable
+from shared.webhook_deliveries import claims
+from shared.webhook_deliveries.claims import Claim
+from shared.webhook_deliveries.outcomes import Kind, Outcome, decide
+from shared.webhook_deliveries.records import Attempted
 
 log = structlog.get_logger(__name__)
 

@@ -15,9 +15,9 @@ from datetime import datetime
 import asyncpg
 import structlog
 
-from services.notifier import claims
 from services.notifier.wakeup import sleep_until_set
 from shared.db_errors import DATABASE_ERRORS as DB_ERRORS
+from shared.webhook_deliveries import claims
 
 log = structlog.get_logger(__name__)
 

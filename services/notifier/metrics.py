@@ -19,9 +19,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, G
 from prometheus_client.exposition import generate_latest
 
 from services.notifier import db
-from services.notifier.outcome import Kind
 from shared.db_errors import DATABASE_ERRORS as DB_ERRORS
 from shared.readiness import Checks, add_health_routes
+from shared.webhook_deliveries.outcomes import Kind
 
 log = structlog.get_logger(__name__)
 

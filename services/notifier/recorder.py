@@ -15,11 +15,11 @@ import asyncio
 import asyncpg
 import structlog
 
-from services.notifier import db
-from services.notifier.db import Attempted, Recorded
 from services.notifier.leases import LeaseBook
 from services.notifier.metrics import NotifierMetrics
 from shared.db_errors import DATABASE_ERRORS as DB_ERRORS
+from shared.webhook_deliveries import records
+from shared.webhook_deliveries.records import Attempted, Recorded
 
 log = structlog.get_logger(__name__)
 
@@ -69,7 +69,7 @@ class Recorder:
         ]
         try:
             async with self._pool.acquire() as conn:
-                recorded = await db.record_batch(conn, attempts, self._disable_after)
+                recorded = await records.record_batch(conn, attempts, self._disable_after)
         except Exception as exc:
             # every waiting attempt learns of it (the recorder itself carries on)
             if not isinstance(exc, DB_ERRORS):

@@ -17,12 +17,12 @@ from typing import Any
 import asyncpg
 import structlog
 
-from services.notifier import db
-from services.notifier.app import Resources
+from services.notifier.resources import Resources
 from services.notifier.wakeup import sleep_until_set
 from shared.db_errors import DATABASE_ERRORS as DB_ERRORS
 from shared.db_errors import is_unavailable
-from shared.ledger import OUTBOX_CHANNEL
+from shared.outbox import OUTBOX_CHANNEL
+from shared.webhook_deliveries import records
 
 log = structlog.get_logger(__name__)
 
@@ -69,7 +69,7 @@ class Relay:
         while not self._stopping:
             try:
                 async with self._res.pool.acquire() as conn:
-                    relayed, queued = await db.relay_batch(conn, BATCH)
+                    relayed, queued = await records.relay_batch(conn, BATCH)
             except DB_ERRORS as exc:
                 log.warning("outbox_relay_failed", error=str(exc))
                 if is_unavailable(exc):

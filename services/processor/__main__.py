@@ -1,51 +1,8 @@
-"""`bounceflow processor`: parse settings, build resources, run until SIGTERM/SIGINT."""
+"""`python -m services.processor`: the same as `bounceflow processor` (services/cli.py)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-
-import structlog
-from aiohttp import web
-
-from services.processor.app import resources
-from services.processor.consumer import BatchConsumer
-from services.processor.housekeeping import housekeeping
-from services.runtime import run_until_signalled
-from shared.db import StoppedWaiting
-from shared.readiness import add_health_routes, serving
-from shared.settings import Settings
-
-log = structlog.get_logger(__name__)
-
-
-async def serve(settings: Settings, stop: asyncio.Event) -> None:
-    """Consume and apply raw events until `stop` is set; /healthz and /readyz on
-    BOUNCEFLOW_PROCESSOR_HEALTH_PORT unless 0."""
-    try:
-        async with resources(settings, stop) as res, contextlib.AsyncExitStack() as stack:
-            consumer = BatchConsumer(res)
-            if settings.processor_health_port:
-                app = web.Application()
-                add_health_routes(app, consumer.checks)
-                port = settings.processor_health_port
-                await stack.enter_async_context(serving(app, settings.http_host, port, "processor"))
-            pruning = asyncio.create_task(housekeeping(res.pool, settings, stop))
-            try:
-                await consumer.run(stop)
-            finally:
-                pruning.cancel()  # a prune batch in flight rolls back; the next pass resumes
-                with contextlib.suppress(asyncio.CancelledError):
-                    await pruning
-    except StoppedWaiting:
-        log.info("processor_stopped", applied=0, reason="stopped while waiting for the database")
-
-
-def main(settings: Settings) -> None:
-    run_until_signalled(serve, settings, "processor")
-
+from services.cli import main
 
 if __name__ == "__main__":
-    from services.cli import main as cli_main
-
-    cli_main(["processor"])
+    main(["processor"])

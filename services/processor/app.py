@@ -1,62 +1,40 @@
-"""Processor lifespan: pool, broker connection and channel, as one frozen Resources."""
+"""The processor: build resources, consume and apply raw events until stopped (`serve`)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
-import asyncpg
-from aio_pika.abc import AbstractChannel, AbstractRobustConnection
+import structlog
+from aiohttp import web
 
-from services.processor.parsers import MetadataKeys
-from shared.broker import Declared, Topology, connect, declare
-from shared.db import create_pool_waiting
-from shared.db_health import DatabaseHealth
+from services.processor.consumer import BatchConsumer
+from services.processor.housekeeping import housekeeping
+from services.processor.resources import resources
+from shared.db import StoppedWaiting
+from shared.readiness import add_health_routes, serving
 from shared.settings import Settings
 
-
-@dataclass(frozen=True, slots=True)
-class Resources:
-    settings: Settings
-    pool: asyncpg.Pool
-    connection: AbstractRobustConnection
-    channel: AbstractChannel
-    broker: Declared
-    metadata_keys: MetadataKeys
-    db: DatabaseHealth
+log = structlog.get_logger(__name__)
 
 
-@contextlib.asynccontextmanager
-async def resources(
-    settings: Settings, stop: asyncio.Event | None = None
-) -> AsyncIterator[Resources]:
-    """Open everything the processor needs (waiting for a database that is away; raises
-    shared.db.StoppedWaiting when `stop` is set meanwhile); close it all on exit."""
-    pool = await create_pool_waiting(
-        settings.database_url, settings.db_pool_size, stop, settings.db_probe_max_delay
-    )
+async def serve(settings: Settings, stop: asyncio.Event) -> None:
+    """Consume and apply raw events until `stop` is set; /healthz and /readyz on
+    BOUNCEFLOW_PROCESSOR_HEALTH_PORT unless 0."""
     try:
-        connection = await connect(settings.amqp_url)
-        try:
-            # confirms on: dead-lettering with a reason is a confirmed publish
-            channel = await connection.channel(publisher_confirms=True)
-            # prefetch two batches, so the next batch is already here while one commits
-            await channel.set_qos(prefetch_count=settings.processor_batch_size * 2)
-            topology = Topology(
-                settings.amqp_prefix, settings.raw_queue_max_length, settings.delivery_limit
-            )
-            declared = await declare(channel, topology)
-            keys = MetadataKeys.from_csv(
-                settings.campaign_keys, settings.subscriber_name_keys, settings.sending_domain_keys
-            )
-            health = DatabaseHealth(settings.database_url, pool, settings.db_probe_max_delay)
+        async with resources(settings, stop) as res, contextlib.AsyncExitStack() as stack:
+            consumer = BatchConsumer(res)
+            if settings.processor_health_port:
+                app = web.Application()
+                add_health_routes(app, consumer.checks)
+                port = settings.processor_health_port
+                await stack.enter_async_context(serving(app, settings.http_host, port, "processor"))
+            pruning = asyncio.create_task(housekeeping(res.pool, settings, stop))
             try:
-                yield Resources(settings, pool, connection, channel, declared, keys, health)
+                await consumer.run(stop)
             finally:
-                health.close()
-        finally:
-            await connection.close()
-    finally:
-        await pool.close()
+                pruning.cancel()  # a prune batch in flight rolls back; the next pass resumes
+                with contextlib.suppress(asyncio.CancelledError):
+                    await pruning
+    except StoppedWaiting:
+        log.info("processor_stopped", applied=0, reason="stopped while waiting for the database")

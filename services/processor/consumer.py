@@ -19,8 +19,8 @@ import structlog
 from aio_pika.abc import AbstractIncomingMessage
 
 from services.processor.acks import AckTracker
-from services.processor.app import Resources
 from services.processor.handlers import handle_batch
+from services.processor.resources import Resources
 
 log = structlog.get_logger(__name__)
 

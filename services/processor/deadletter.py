@@ -12,7 +12,7 @@ import aio_pika
 import structlog
 from aio_pika.abc import AbstractIncomingMessage
 
-from services.processor.app import Resources
+from services.processor.resources import Resources
 from shared.broker import RAW_ROUTING_KEY
 
 log = structlog.get_logger(__name__)

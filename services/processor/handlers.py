@@ -26,9 +26,9 @@ import structlog
 from aio_pika.abc import AbstractIncomingMessage
 
 from services.processor.acks import AckTracker
-from services.processor.app import Resources
 from services.processor.deadletter import dead_letter
 from services.processor.parsers import MetadataKeys, ParseError, parse
+from services.processor.resources import Resources
 from shared.db_errors import DATABASE_ERRORS, is_unavailable
 from shared.ledger import ApplyResult, EventRecord, apply_events
 from shared.models import EventKind

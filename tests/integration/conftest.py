@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 from aiohttp.abc import AbstractResolver
 
-from services.notifier.__main__ import serve
+from services.notifier.app import serve
 from shared.settings import Settings
 from tests.integration.api_kit import Client, bearer, make_key, start
 from tests.integration.notifier_kit import (

@@ -15,8 +15,8 @@ import orjson
 from aiohttp import web
 
 from services.notifier.signing import generate_secret
-from shared.ledger import OUTBOX_CHANNEL
 from shared.notifications import message_id
+from shared.outbox import wake_notifier
 
 Respond = Callable[[int], web.Response]
 
@@ -152,7 +152,7 @@ async def add_outbox(db: asyncpg.Pool, event_type: str, **payload: Any) -> str:
             {"event": event_type, **payload},
             "evt_" + uuid.uuid4().hex[:12],
         )
-        await conn.execute("SELECT pg_notify($1, '')", OUTBOX_CHANNEL)
+        await wake_notifier(conn)
     return msg_id
 
 

@@ -8,8 +8,8 @@ import asyncio
 import pytest
 
 from demo.processes import free_port
-from services.notifier.__main__ import serve as notifier_serve
-from services.processor.__main__ import serve as processor_serve
+from services.notifier.app import serve as notifier_serve
+from services.processor.app import serve as processor_serve
 from shared.settings import Settings
 
 

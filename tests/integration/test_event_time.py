@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import orjson
 
-from services.ingest import keys
-from services.processor.__main__ import serve as processor_serve
+from services.ingest import state
+from services.processor.app import serve as processor_serve
 from shared.settings import Settings
 from tests.helpers import wait_for
 from tests.integration.api_kit import bearer, make_key, start
@@ -43,7 +43,7 @@ async def test_complaint_from_2045_is_clamped_and_reactivation_wins(
     try:
 
         async def publisher_ready() -> bool:
-            return client.app[keys.PUBLISHER].ready
+            return client.app[state.PUBLISHER].ready
 
         await wait_for(publisher_ready, what="publisher connected")
         before = datetime.now(UTC)

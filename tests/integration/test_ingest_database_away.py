@@ -9,7 +9,7 @@ import base64
 from aiohttp.test_utils import TestClient, TestServer
 
 from demo.processes import free_port
-from services.ingest import keys
+from services.ingest import state
 from services.ingest.app import build_app
 from shared.settings import Settings
 from tests.helpers import wait_for
@@ -27,7 +27,7 @@ async def test_ingest_started_while_the_database_is_away(settings: Settings) -> 
     try:
 
         async def publisher_ready() -> bool:
-            return client.app[keys.PUBLISHER].ready
+            return client.app[state.PUBLISHER].ready
 
         await wait_for(publisher_ready, what="publisher connected")
         resp = await client.get("/readyz")

@@ -16,11 +16,11 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from demo.receiver import Receiver
-from services.ingest import keys
+from services.ingest import state
 from services.ingest.app import build_app
-from services.notifier.__main__ import serve as notifier_serve
+from services.notifier.app import serve as notifier_serve
 from services.notifier.signing import generate_secret
-from services.processor.__main__ import serve as processor_serve
+from services.processor.app import serve as processor_serve
 from shared.ledger import apply_events
 from shared.raw import RawEvent
 from shared.settings import Settings
@@ -55,7 +55,7 @@ async def ingest(settings: Settings, db: asyncpg.Pool) -> AsyncIterator[TestClie
     await client.start_server()
 
     async def ready() -> bool:
-        return client.app[keys.PUBLISHER].ready
+        return client.app[state.PUBLISHER].ready
 
     await wait_for(ready, what="publisher connected")
     yield client

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import aio_pika
 import asyncpg
 
-from services.processor.__main__ import serve as processor_serve
+from services.processor.app import serve as processor_serve
 from shared.broker import RAW_ROUTING_KEY, Topology, declare
 from shared.raw import RawEvent
 from shared.settings import Settings

@@ -206,7 +206,7 @@ async def test_a_second_prune_keeps_a_delivery_that_ended_an_open_streak(
 async def test_the_processor_prunes_on_its_own_and_stops_cleanly(
     db: asyncpg.Pool, settings: Settings
 ) -> None:
-    from services.processor.__main__ import serve
+    from services.processor.app import serve
 
     stop = asyncio.Event()
     task = asyncio.create_task(serve(settings.model_copy(update={"prune_interval": 60.0}), stop))

@@ -18,7 +18,6 @@ from shared.importers import (
     SuppressionCsv,
     detect_format,
     iter_chunks,
-    normalise_email,
     parse_timestamp,
 )
 from shared.models import Status
@@ -197,26 +196,6 @@ def test_nul_characters_never_reach_the_database() -> None:
 )
 def test_parse_timestamp(text: str, expected: datetime | None) -> None:
     assert parse_timestamp(text) == expected
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("A@Example.COM", "a@example.com"),
-        ("  a@b.c\n", "a@b.c"),
-        ("'serobnic@mail.ru", "'serobnic@mail.ru"),
-        ("x\u0085@d", "x\u0085@d"),
-        ("no-at", None),
-        ("a@b@c", None),
-        ("@b", None),
-        ("a@", None),
-        ("sp ace@b.c", None),
-        ("tab\t@b.c", None),
-        ("a" * 320 + "@b", None),
-    ],
-)
-def test_normalise_email(value: str, expected: str | None) -> None:
-    assert normalise_email(value) == expected
 
 
 @pytest.mark.parametrize(

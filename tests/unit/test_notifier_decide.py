@@ -1,10 +1,10 @@
-"""The retry decision and Retry-After parsing (services.notifier.outcome). Pure, no I/O."""
+"""The retry decision and Retry-After parsing (shared.webhook_deliveries.outcomes). Pure, no I/O."""
 
 from __future__ import annotations
 
 import pytest
 
-from services.notifier.outcome import AttemptResult, Kind, decide, parse_retry_after
+from shared.webhook_deliveries.outcomes import AttemptResult, Kind, decide, parse_retry_after
 
 
 def _result(status: int | None, retry_after: float | None = None) -> AttemptResult:

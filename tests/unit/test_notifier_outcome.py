@@ -1,4 +1,4 @@
-"""The retry decision (services.notifier.outcome): the default schedule, jitter bounds,
+"""The retry decision (shared.webhook_deliveries.outcomes): the default schedule, jitter bounds,
 Retry-After bounds, dead letters, 410 and redirects. Pure, no I/O."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.notifier.claims import Claim
 from services.notifier.dispatcher import JITTER, per_endpoint_cap
-from services.notifier.outcome import MAX_RETRY_AFTER, AttemptResult, Kind, decide
 from shared.settings import Settings
+from shared.webhook_deliveries.claims import Claim
+from shared.webhook_deliveries.outcomes import MAX_RETRY_AFTER, AttemptResult, Kind, decide
 
 # Svix: now, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h
 SVIX = (5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0)

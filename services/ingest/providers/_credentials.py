@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from pydantic import SecretStr
 
-from services.ingest.provider_auth import check_basic
 from services.ingest.providers.base import (
     AuthMethod,
     Verdict,
@@ -21,6 +20,7 @@ from services.ingest.providers.base import (
     accepted,
     refused,
 )
+from services.ingest.providers.checks import check_basic
 from shared.settings import Settings
 
 GLOBAL_BASIC = "BOUNCEFLOW_WEBHOOK_BASIC_AUTH"

@@ -7,7 +7,11 @@ A provider module (`services/ingest/providers/<name>.py`) defines, at module lev
     def well_formed(req: WebhookRequest) -> str | None   # a 400 reason, or None
 
 Both are pure (no I/O; the clock comes in as `req.now`), so they are unit-tested
-without a server. Basic auth (BOUNCEFLOW_WEBHOOK_BASIC_AUTH) is checked by the route
+without a server. The one exception is SES: an SNS signature needs its certificate,
+fetched once and cached, so `ses.authenticate` is a coroutine reading
+`req.certificates`; the registry (registry.py) accepts either form.
+
+Basic auth (BOUNCEFLOW_WEBHOOK_BASIC_AUTH) is checked by the route
 before `authenticate` and reported in `req.basic_ok`; a module decides what it means
 for its provider (usually: accepted).
 """
@@ -16,8 +20,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 from shared.raw import AuthMethod
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 __all__ = ["AuthMethod", "Verdict", "WebhookRequest", "accepted", "refused"]
 
@@ -43,6 +51,18 @@ def refused(reason: str, *, challenge: bool = False) -> Verdict:
     return Verdict(False, reason, challenge=challenge)
 
 
+class SigningCertificates(Protocol):
+    """Where a provider whose signatures need a fetched certificate (SNS) gets its keys."""
+
+    def trusted(self, url: object) -> bool:
+        """Whether certificates may be fetched from `url` at all."""
+        ...
+
+    async def get(self, url: str) -> RSAPublicKey:
+        """The key of the certificate at `url` (cached); ValueError when unusable."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class WebhookRequest:
     """What authentication and the well-formedness check may read of one request."""
@@ -53,3 +73,4 @@ class WebhookRequest:
     body: bytes
     now: float  # epoch seconds
     basic_ok: bool = False  # valid BOUNCEFLOW_WEBHOOK_BASIC_AUTH credentials were sent
+    certificates: SigningCertificates | None = None  # for async authenticators (SES via SNS)

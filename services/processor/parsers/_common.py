@@ -13,14 +13,15 @@ import idna
 import orjson
 from pydantic import ValidationError
 
+from shared import address
 from shared.classification import Classification
 from shared.models import CanonicalEvent, Source
 
 _MAX_KEY: Final = 512
-_ANGLE_ADDR: Final = re.compile(r"<\s*([^<>\s]+)\s*>\s*$")
 _DIGITS: Final = re.compile(r"\s*(\d{1,20})(?:\.\d*)?\s*")
 _MS_THRESHOLD: Final = 10**11  # epoch seconds reach 10**11 in the year 5138
 _LABEL: Final = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+_ANGLE_ADDR: Final = re.compile(r"<\s*([^<>\s]+)\s*>\s*$")  # "Name <addr>" in a sender field
 _MAX_DOMAIN: Final = 253
 
 
@@ -110,19 +111,14 @@ def first_text(value: object) -> str | None:
     return text(value)
 
 
-def normalize_email(value: object, what: str) -> str:
-    """Lower-cased bare address: "Jane <Jane@Example.com>" -> "jane@example.com"."""
+def address_of(value: object, what: str) -> str:
+    """The recipient in its stored form (shared.address); ParseError naming `what` if none."""
     if not isinstance(value, str) or not value.strip():
         raise ParseError(f"{what}: recipient address missing")
-    addr = value.strip()
-    if "<" in addr:
-        m = _ANGLE_ADDR.search(addr)
-        if m is None:
-            raise ParseError(f"{what}: cannot read recipient address {value!r}")
-        addr = m[1]
-    if "@" not in addr or any(c.isspace() or c == "\x00" for c in addr):
+    addr = address.normalise(value)
+    if addr is None:
         raise ParseError(f"{what}: recipient {value!r} is not an email address")
-    return addr.lower()
+    return addr
 
 
 def domain_of(value: object) -> str | None:

@@ -19,7 +19,7 @@ from typing import Final
 import flufl.bounce
 
 from services.processor.parsers import _mime
-from services.processor.parsers._common import ParseError, normalize_email
+from services.processor.parsers._common import ParseError, address_of
 from shared.classification import Classification, classify
 from shared.models import EventKind, Source
 
@@ -88,7 +88,7 @@ def failures(body: bytes) -> list[tuple[str, Classification]] | None:
     for qualifier, found in (("permanent", permanent), ("temporary", temporary)):
         for raw_address in sorted(found):
             try:
-                email = normalize_email(raw_address.decode("ascii", "replace"), "dsn")
+                email = address_of(raw_address.decode("ascii", "replace"), "dsn")
             except ParseError:
                 continue  # heuristics can pick up junk next to real addresses
             if not all(email.rpartition("@")[::2]):

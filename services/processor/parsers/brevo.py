@@ -19,10 +19,10 @@ from services.processor.parsers._batch import content_key, json_dict, json_event
 from services.processor.parsers._common import (
     DEFAULT_KEYS,
     MetadataKeys,
+    address_of,
     event,
     first_domain,
     first_text,
-    normalize_email,
     pick,
     strip_angle,
     text,
@@ -89,7 +89,7 @@ def _event(
     )
     if c.kind is EventKind.IGNORED:
         return None
-    email = normalize_email(item.get("email"), what)
+    email = address_of(item.get("email"), what)
     stamp = next((item[f] for f in _TIME_FIELDS if item.get(f) is not None), None)
     message_id = strip_angle(item.get("message-id"))
     if message_id:

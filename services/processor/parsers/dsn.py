@@ -26,9 +26,9 @@ from services.processor.parsers._common import (
     DEFAULT_KEYS,
     MetadataKeys,
     ParseError,
+    address_of,
     event,
     first_domain,
-    normalize_email,
     sha256_hex,
     strip_angle,
 )
@@ -183,7 +183,7 @@ def _recipient(block: Message, i: int) -> str:
         address = value.partition(";")[2] or value  # "rfc822; a@b", or untyped
         if "@" in address:
             try:
-                return normalize_email(address, f"dsn: recipient #{i}")
+                return address_of(address, f"dsn: recipient #{i}")
             except ParseError:
                 continue
     raise ParseError(f"dsn: failed recipient #{i} has no email address")
@@ -199,8 +199,7 @@ def _arf(part: Message, report: _Report) -> list[CanonicalEvent]:
     if c.kind is EventKind.IGNORED:
         return []
     emails = [
-        normalize_email(v, "dsn: Original-Rcpt-To")
-        for v in _mime.headers(fields, "Original-Rcpt-To")
+        address_of(v, "dsn: Original-Rcpt-To") for v in _mime.headers(fields, "Original-Rcpt-To")
     ]
     if not emails:
         to = {a for _, a in _mime.addresses(report.original, "To")}
@@ -209,7 +208,7 @@ def _arf(part: Message, report: _Report) -> list[CanonicalEvent]:
                 "dsn: feedback report without Original-Rcpt-To, and the original message's "
                 f"To names {len(to)} addresses, not one: the recipient is unknown"
             )
-        emails = [normalize_email(to.pop(), "dsn: original To")]
+        emails = [address_of(to.pop(), "dsn: original To")]
     arrival = _mime.header(fields, "Arrival-Date") or _mime.header(fields, "Received-Date")
     when = report.date or _mime.date(arrival)
     return [report.event(e, c, when) for e in dict.fromkeys(emails)]

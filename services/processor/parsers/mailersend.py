@@ -17,12 +17,12 @@ from services.processor.parsers._common import (
     DEFAULT_KEYS,
     MetadataKeys,
     ParseError,
+    address_of,
     event,
     first_domain,
     first_text,
     from_iso,
     loads,
-    normalize_email,
     sha256_hex,
     text,
 )
@@ -63,7 +63,7 @@ def parse(raw: RawEvent, keys: MetadataKeys = DEFAULT_KEYS) -> list[CanonicalEve
     recipient = _dict(mail.get("recipient")).get("email") or data.get("recipient")
     if isinstance(recipient, dict):  # webhooks 2.0 may nest it; read it either way
         recipient = recipient.get("email")
-    email = normalize_email(recipient, f"mailersend: {name} event")
+    email = address_of(recipient, f"mailersend: {name} event")
     activity_id = text(data.get("id"))
     if activity_id:
         key = f"mailersend:{activity_id}:{category}"

@@ -19,12 +19,12 @@ from services.processor.parsers._common import (
     DEFAULT_KEYS,
     MetadataKeys,
     ParseError,
+    address_of,
     event,
     first_domain,
     first_text,
     from_epoch,
     loads,
-    normalize_email,
     pick,
     sha256_hex,
     strip_angle,
@@ -79,7 +79,7 @@ def _json(raw: RawEvent, keys: MetadataKeys) -> list[CanonicalEvent]:
     )
     if c.kind is EventKind.IGNORED:
         return []
-    email = normalize_email(data.get("recipient"), f"mailgun: {name} event")
+    email = address_of(data.get("recipient"), f"mailgun: {name} event")
     event_id = text(data.get("id"))
     if event_id:
         key = f"mailgun:{event_id}"
@@ -171,7 +171,7 @@ def _legacy(
     )
     if c.kind is EventKind.IGNORED:
         return []
-    email = normalize_email(first.get("recipient"), f"mailgun: legacy {name} event")
+    email = address_of(first.get("recipient"), f"mailgun: legacy {name} event")
     token = text(last.get("token")) or f"sha256:{sha256_hex(raw.body)}"
     when = last.get("timestamp")
     tags = first.get("tag") or first.get("X-Mailgun-Tag")

@@ -16,10 +16,10 @@ from services.processor.parsers._batch import content_key, json_dict, json_event
 from services.processor.parsers._common import (
     DEFAULT_KEYS,
     MetadataKeys,
+    address_of,
     event,
     first_domain,
     from_epoch,
-    normalize_email,
     pick,
     text,
 )
@@ -63,7 +63,7 @@ def _event(
     )
     if c.kind is EventKind.IGNORED:
         return None
-    email = normalize_email(item.get("email"), what)
+    email = address_of(item.get("email"), what)
     message_id = text(item.get("MessageID")) or text(item.get("mj_message_id"))
     stamp = item.get("time")
     if message_id:

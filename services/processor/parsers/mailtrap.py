@@ -19,11 +19,11 @@ from services.processor.parsers._common import (
     DEFAULT_KEYS,
     MetadataKeys,
     ParseError,
+    address_of,
     event,
     first_domain,
     from_epoch,
     loads,
-    normalize_email,
     pick,
     sha256_hex,
     text,
@@ -102,7 +102,7 @@ def _event(
     if c.kind is EventKind.IGNORED:
         return None
     what = f"mailtrap: {category} event #{i}"
-    email = normalize_email(item.get("email"), what)
+    email = address_of(item.get("email"), what)
     event_id = text(item.get("event_id"))
     if event_id:
         key = f"mailtrap:{event_id}"

@@ -18,12 +18,12 @@ from services.processor.parsers._common import (
     DEFAULT_KEYS,
     MetadataKeys,
     ParseError,
+    address_of,
     event,
     first_domain,
     first_text,
     from_epoch,
     loads,
-    normalize_email,
     pick,
     text,
 )
@@ -86,7 +86,7 @@ def _message_event(
     )
     if c.kind is EventKind.IGNORED:
         return None
-    email = normalize_email(msg.get("email"), what)
+    email = address_of(msg.get("email"), what)
     message_id = text(item.get("_id")) or text(msg.get("_id"))
     stamp = item.get("ts") if item.get("ts") is not None else msg.get("ts")
     if message_id:
@@ -122,7 +122,7 @@ def _sync(item: dict[str, Any], i: int, raw: RawEvent) -> CanonicalEvent | None:
     if c.kind is EventKind.IGNORED:
         return None
     what = f"mandrill: {kind} sync event #{i}"
-    email = normalize_email(reject.get("email"), what)
+    email = address_of(reject.get("email"), what)
     stamp = text(reject.get("last_event_at")) or text(reject.get("created_at"))
     return event(
         source=Source.MANDRILL,

@@ -17,11 +17,11 @@ from services.processor.parsers._common import (
     DEFAULT_KEYS,
     MetadataKeys,
     ParseError,
+    address_of,
     event,
     first_domain,
     from_epoch,
     loads,
-    normalize_email,
     sha256_hex,
     strip_angle,
     text,
@@ -61,7 +61,7 @@ def parse(raw: RawEvent, keys: MetadataKeys = DEFAULT_KEYS) -> list[CanonicalEve
     )
     if c.kind is EventKind.IGNORED:
         return []
-    email = normalize_email(message.get("to"), f"postal: {name} event")
+    email = address_of(message.get("to"), f"postal: {name} event")
     uuid = text(doc.get("uuid"))
     key = uuid or f"sha256:{sha256_hex(orjson.dumps(doc, option=orjson.OPT_SORT_KEYS))}"
     when = payload.get("timestamp") or doc.get("timestamp")

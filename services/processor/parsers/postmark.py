@@ -17,9 +17,9 @@ from services.processor.parsers._common import (
     DEFAULT_KEYS,
     MetadataKeys,
     ParseError,
+    address_of,
     event,
     first_domain,
-    normalize_email,
     pick,
     text,
 )
@@ -79,7 +79,7 @@ def _record(
     )
     if c.kind is EventKind.IGNORED:
         return None
-    email = normalize_email(item.get("Email") or item.get("Recipient"), what)
+    email = address_of(item.get("Email") or item.get("Recipient"), what)
     stamp = next((item[f] for f in _TIME_FIELDS if item.get(f) is not None), None)
     message_id = text(item.get("MessageID"))
     bounce_id = text(item.get("ID"))

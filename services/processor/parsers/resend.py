@@ -15,11 +15,11 @@ from services.processor.parsers._common import (
     DEFAULT_KEYS,
     MetadataKeys,
     ParseError,
+    address_of,
     event,
     first_domain,
     from_iso,
     loads,
-    normalize_email,
     pick,
     sha256_hex,
     strip_angle,
@@ -60,7 +60,7 @@ def parse(raw: RawEvent, keys: MetadataKeys = DEFAULT_KEYS) -> list[CanonicalEve
         return []
     to = data.get("to")
     first = to[0] if isinstance(to, list) and to else to
-    email = normalize_email(first, f"resend: {name} event")
+    email = address_of(first, f"resend: {name} event")
     email_id = text(data.get("email_id"))
     if email_id:
         key = f"resend:{email_id}:{category}:{email}"

@@ -15,12 +15,12 @@ from services.processor.parsers._common import (
     DEFAULT_KEYS,
     MetadataKeys,
     ParseError,
+    address_of,
     event,
     first_domain,
     first_text,
     from_epoch,
     loads,
-    normalize_email,
     pick,
     sha256_hex,
     text,
@@ -75,7 +75,7 @@ def _event(
     )
     if c.kind is EventKind.IGNORED:
         return None
-    email = normalize_email(item.get("email"), what)
+    email = address_of(item.get("email"), what)
     stamp = item.get("timestamp")
     occurred_at = raw.received_at if stamp is None else from_epoch(stamp, what)
     message_id = text(item.get("sg_message_id"))

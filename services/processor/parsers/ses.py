@@ -15,12 +15,12 @@ from services.processor.parsers._common import (
     DEFAULT_KEYS,
     MetadataKeys,
     ParseError,
+    address_of,
     event,
     first_domain,
     first_text,
     from_iso,
     loads,
-    normalize_email,
     pick,
     sha256_hex,
     text,
@@ -113,7 +113,7 @@ def _ses_events(
         else:
             address = rcpt
             diagnostic = delivery_response
-        email = normalize_email(address, what)
+        email = address_of(address, what)
         c = classify(
             Source.SES, category, qualifier, status=status, diagnostic=diagnostic, subtype=subtype
         )

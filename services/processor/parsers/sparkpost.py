@@ -18,9 +18,9 @@ from services.processor.parsers._common import (
     DEFAULT_KEYS,
     MetadataKeys,
     ParseError,
+    address_of,
     event,
     first_domain,
-    normalize_email,
     pick,
     text,
 )
@@ -80,7 +80,7 @@ def _event(
     )
     if c.kind is EventKind.IGNORED:
         return None
-    email = normalize_email(data.get("rcpt_to") or data.get("raw_rcpt_to"), what)
+    email = address_of(data.get("rcpt_to") or data.get("raw_rcpt_to"), what)
     event_id = text(data.get("event_id"))
     key = f"sparkpost:{event_id}:{kind}:{email}" if event_id else content_key("sparkpost", data)
     stamp = data.get("timestamp")

@@ -20,11 +20,11 @@ from services.processor.parsers._common import (
     DEFAULT_KEYS,
     MetadataKeys,
     ParseError,
+    address_of,
     event,
     first_domain,
     from_iso,
     loads,
-    normalize_email,
     pick,
     sha256_hex,
     text,
@@ -90,7 +90,7 @@ def _event(
     if c.kind is EventKind.IGNORED:
         return None
     what = f"unisender_go: {status} event #{i}"
-    email = normalize_email(data.get("email"), what)
+    email = address_of(data.get("email"), what)
     own = {k: v for k, v in data.items() if k not in _SKIP}
     digest = sha256_hex(orjson.dumps(own, option=orjson.OPT_SORT_KEYS))
     when = data.get("event_time")

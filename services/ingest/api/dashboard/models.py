@@ -1,6 +1,6 @@
 """Queries and answers of the dashboard's data routes (/api/v1/stats/series, /breakdown,
 /endpoint-health). Counts follow GET /api/v1/stats exactly: the same events, window and
-rates (services.ingest.stats), so a bucket or group sums to the overall numbers."""
+rates (services.ingest.api.stats.levels), so a bucket or group sums to the overall numbers."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from services.ingest.api_models import ApiInput, Rfc3339, UtcTimestamp
-from services.ingest.api_stats import StatsBlock
-from services.ingest.stats import Level
+from services.ingest.api.fields import ApiInput, Rfc3339, UtcTimestamp
+from services.ingest.api.stats.levels import Level
+from services.ingest.api.stats.models import StatsBlock
 
 Bucket = Literal["day", "hour"]
 GroupBy = Literal["kind", "source", "campaign", "recipient_domain", "domain"]

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import asyncpg
 
-from services.ingest.stats import Counts
+from services.ingest.api.stats.levels import Counts
 from shared.db import Conn
 
 # Bounces and complaints live in `events`, deliveries in their own slim table (migration

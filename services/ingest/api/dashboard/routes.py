@@ -20,7 +20,8 @@ from importlib import resources
 
 from aiohttp import web
 
-from services.ingest import keys
+from services.ingest import state
+from services.ingest.api.auth import require_scope
 from services.ingest.api.dashboard import queries
 from services.ingest.api.dashboard.models import (
     MAX_BUCKETS,
@@ -32,12 +33,11 @@ from services.ingest.api.dashboard.models import (
     SeriesQuery,
     Window,
 )
-from services.ingest.api_auth import require_scope
-from services.ingest.api_models import ok, parse_query
-from services.ingest.api_stats import DEFAULT_WINDOW, block
+from services.ingest.api.http import ok, parse_query
+from services.ingest.api.operations import Operation, describe
+from services.ingest.api.stats.levels import Counts
+from services.ingest.api.stats.routes import DEFAULT_WINDOW, block
 from services.ingest.errors import error_response
-from services.ingest.operations import Operation, describe
-from services.ingest.stats import Counts
 
 routes = web.RouteTableDef()
 
@@ -151,7 +151,7 @@ async def stats_series(request: web.Request) -> web.StreamResponse:
     starts = bucket_starts(since, until, query.bucket)
     if starts is None:
         return error_response(422, f"more than {MAX_BUCKETS} {query.bucket} buckets: narrow it")
-    async with request.app[keys.POOL].acquire() as conn:
+    async with request.app[state.POOL].acquire() as conn:
         counts = await queries.series(conn, since, until, query.bucket)
     points = [{"start": s, **block(counts.get(s, Counts()))} for s in starts]
     data = {"since": since, "until": until, "bucket": query.bucket, "points": points}
@@ -189,7 +189,7 @@ async def stats_breakdown(request: web.Request) -> web.StreamResponse:
     if isinstance(span, web.Response):
         return span
     since, until = span
-    async with request.app[keys.POOL].acquire() as conn:
+    async with request.app[state.POOL].acquire() as conn:
         if query.by == "domain" and not await queries.has_column(conn, "events", "sending_domain"):
             return error_response(422, NO_SENDING_DOMAIN, "not_recorded")
         groups, delivered_known = await queries.breakdown(conn, since, until, query.by)
@@ -228,7 +228,7 @@ async def endpoint_health(request: web.Request) -> web.StreamResponse:
     if isinstance(span, web.Response):
         return span
     since, until = span
-    async with request.app[keys.POOL].acquire() as conn:
+    async with request.app[state.POOL].acquire() as conn:
         rows = await queries.endpoint_health(conn, since, until)
     endpoints = [
         EndpointHealth(
@@ -245,8 +245,3 @@ async def endpoint_health(request: web.Request) -> web.StreamResponse:
         for r in rows
     ]
     return ok(EndpointHealthList(since=since, until=until, endpoints=endpoints))
-
-
-def add_dashboard_routes(app: web.Application) -> None:
-    """Mount the dashboard page, its assets and its data routes on `app`."""
-    app.add_routes(routes)

@@ -1,0 +1,17 @@
+"""Typed application state of the ingest app (aiohttp AppKeys)."""
+
+from __future__ import annotations
+
+import aiohttp
+import asyncpg
+from aiohttp import web
+
+from services.ingest.providers.publisher import Publisher
+from services.ingest.providers.sns import CertificateCache
+from shared.settings import Settings
+
+SETTINGS = web.AppKey("settings", Settings)
+POOL = web.AppKey("pool", asyncpg.Pool)
+PUBLISHER = web.AppKey("publisher", Publisher)
+HTTP_CLIENT = web.AppKey("http_client", aiohttp.ClientSession)
+SNS_CERTS = web.AppKey("sns_certs", CertificateCache)
