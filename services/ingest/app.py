@@ -15,10 +15,10 @@ from services.ingest.errors import error_envelope
 from services.ingest.providers import dsn
 from services.ingest.providers import routes as provider_routes
 from services.ingest.providers.publisher import Publisher
-from services.ingest.providers.replay_guard import TokenClaims
 from services.ingest.providers.sns import CertificateCache
 from shared.broker import Topology
 from shared.db import create_pool_even_if_away
+from shared.replay_guard import TokenClaims
 from shared.settings import Settings
 
 log = structlog.get_logger(__name__)

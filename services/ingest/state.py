@@ -7,8 +7,8 @@ import asyncpg
 from aiohttp import web
 
 from services.ingest.providers.publisher import Publisher
-from services.ingest.providers.replay_guard import TokenClaims
 from services.ingest.providers.sns import CertificateCache
+from shared.replay_guard import TokenClaims
 from shared.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
