@@ -26,7 +26,12 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bounceflow", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="apply database migrations (idempotent, safe concurrently)")
-    sub.add_parser("ingest", help="HTTP service: provider webhooks and the management API")
+    ingest = sub.add_parser("ingest", help="HTTP service: provider webhooks and the management API")
+    ingest.add_argument(
+        "--workers",
+        help="processes sharing the port (SO_REUSEPORT): a number or auto "
+        "(default: BOUNCEFLOW_INGEST_WORKERS, else 1)",
+    )
     sub.add_parser("processor", help="consume raw provider events and apply the policy")
     sub.add_parser("notifier", help="deliver outgoing webhooks with retries")
     sub.add_parser("run", help="ingest, processor and notifier in one process")
@@ -55,6 +60,23 @@ def _parser() -> argparse.ArgumentParser:
     redrive = dead.add_parser("redrive", help="move dead letters back to the raw queue")
     redrive.add_argument("--limit", type=_positive, default=None, help="move at most N")
     return parser
+
+
+def _ingest(settings: Settings, workers: str | None) -> int:
+    from services.ingest.app import serve as ingest
+    from services.ingest.workers import supervise
+
+    if workers is not None:
+        settings = settings.model_copy(update={"ingest_workers": workers})
+    try:
+        count = settings.ingest_worker_count
+    except ValueError as exc:
+        print(f"bounceflow: ingest: --workers {workers}: {exc}", file=sys.stderr)
+        return 2
+    if count == 1:
+        run_until_signalled(ingest, settings, "ingest")
+        return 0
+    return supervise(count, settings, lambda: run_until_signalled(ingest, settings, "ingest"))
 
 
 async def _migrate(settings: Settings) -> None:
@@ -159,9 +181,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             with asyncio.Runner(loop_factory=new_event_loop) as runner:
                 raise SystemExit(runner.run(_dlq(settings, args)))
         elif command == "ingest":
-            from services.ingest.app import serve as ingest
-
-            run_until_signalled(ingest, settings, "ingest")
+            raise SystemExit(_ingest(settings, args.workers))
         elif command == "processor":
             from services.processor.app import serve as processor
 

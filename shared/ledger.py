@@ -199,6 +199,10 @@ FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS x(m, t, p, tr)
 ON CONFLICT (message_id) DO NOTHING
 """
 
+# the enum members by stored value: a lookup, not an Enum call, per row read (the table's
+# CHECK constraints admit only these values)
+KINDS: Mapping[str, HistoryKind] = {k.value: k for k in HistoryKind}
+STATUSES: Mapping[str, Status] = {s.value: s for s in Status}
 _BOUNCES = frozenset({HistoryKind.HARD, HistoryKind.SOFT, HistoryKind.COMPLAINT})
 _NO_BOUND = datetime.min.replace(tzinfo=UTC)  # sent as a timestamptz: no lower bound
 _END = datetime.max.replace(tzinfo=UTC)
@@ -245,9 +249,9 @@ async def replay_inputs(
     for row in rows:
         if row["dedup_key"] in skip:
             continue
-        set_status = Status(row["set_status"]) if row["set_status"] else None
+        set_status = STATUSES[row["set_status"]] if row["set_status"] else None
         history[row["email"]].append(
-            HistoryEvent(HistoryKind(row["kind"]), row["occurred_at"], row["dedup_key"], set_status)
+            HistoryEvent(KINDS[row["kind"]], row["occurred_at"], row["dedup_key"], set_status)
         )
     relevant = {
         e: [
@@ -381,7 +385,7 @@ async def apply_events(
         decisions: dict[str, policy.Decision] = {}
         for email in emails:
             row, cp = current[email], checkpoints[email]
-            before = policy.AddressState(Status(row["status"]), row["soft_streak"])
+            before = policy.AddressState(STATUSES[row["status"]], row["soft_streak"])
             decisions[email] = policy.decide(
                 before, history[email], new[email], threshold, cp.start, cp.since
             )

@@ -8,12 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from shared.events_out import (
-    EmailBounced,
-    EmailComplained,
-    EventType,
-    SubscriberStatusChanged,
-)
+from shared.events_out import EventType
 from shared.policy import Decision, HistoryKind
 
 if TYPE_CHECKING:
@@ -38,28 +33,48 @@ def iso(ts: datetime) -> str:
     return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# The payloads as plain dicts, exactly EmailBounced/EmailComplained/SubscriberStatusChanged
+# .model_dump(mode="json") (tests/unit/test_notification_payloads.py holds them to it):
+# a model per outgoing event cost more than the rest of its notification.
+
+
 def bounced_payload(record: EventRecord, subscriber_status: str) -> dict[str, Any]:
-    return EmailBounced(
-        email_id=record.provider_message_id,
-        to=record.email,
-        bounce_type=record.kind.value,
-        bounce_code=record.smtp_code,
-        bounce_message=record.diagnostic_code,
-        timestamp=iso(record.occurred_at),
-        source=record.source,
-        subscriber_status=subscriber_status,
-    ).model_dump(mode="json")
+    return {
+        "event": EventType.EMAIL_BOUNCED.value,
+        "email_id": record.provider_message_id,
+        "to": record.email,
+        "bounce_type": record.kind.value,
+        "bounce_code": record.smtp_code,
+        "bounce_message": record.diagnostic_code,
+        "timestamp": iso(record.occurred_at),
+        "source": record.source,
+        "subscriber_status": subscriber_status,
+    }
 
 
 def complained_payload(record: EventRecord, subscriber_status: str) -> dict[str, Any]:
-    return EmailComplained(
-        email_id=record.provider_message_id,
-        to=record.email,
-        complaint_type=record.bounce_subtype,
-        timestamp=iso(record.occurred_at),
-        source=record.source,
-        subscriber_status=subscriber_status,
-    ).model_dump(mode="json")
+    return {
+        "event": EventType.EMAIL_COMPLAINED.value,
+        "email_id": record.provider_message_id,
+        "to": record.email,
+        "complaint_type": record.bounce_subtype,
+        "timestamp": iso(record.occurred_at),
+        "source": record.source,
+        "subscriber_status": subscriber_status,
+    }
+
+
+def status_changed_payload(
+    email: str, previous: str, status: str, reason: str, at: datetime
+) -> dict[str, Any]:
+    return {
+        "event": EventType.SUBSCRIBER_STATUS_CHANGED.value,
+        "email": email,
+        "previous_status": previous,
+        "status": status,
+        "reason": reason,
+        "timestamp": iso(at),
+    }
 
 
 def build_notifications(
@@ -97,15 +112,13 @@ def build_notifications(
                 OutboxMessage(
                     message_id(EventType.SUBSCRIBER_STATUS_CHANGED, email, keys),
                     EventType.SUBSCRIBER_STATUS_CHANGED,
-                    SubscriberStatusChanged(
-                        email=email,
-                        previous_status=decision.previous.status.value,
-                        status=status,
-                        reason=latest.kind.value
-                        if latest.kind is not HistoryKind.MANUAL
-                        else "manual",
-                        timestamp=iso(now),
-                    ).model_dump(mode="json"),
+                    status_changed_payload(
+                        email,
+                        decision.previous.status.value,
+                        status,
+                        latest.kind.value if latest.kind is not HistoryKind.MANUAL else "manual",
+                        now,
+                    ),
                     latest.ingest_id,
                 )
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import timedelta
 from typing import TYPE_CHECKING, Literal
@@ -40,6 +41,8 @@ class Settings(BaseSettings):
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=0, le=65535)
+    # ingest processes sharing http_port (SO_REUSEPORT): a number, or `auto` (one per CPU, ≤ 4)
+    ingest_workers: str = "1"
     soft_bounce_threshold: int = Field(default=3, ge=1)
     mailgun_signing_key: SecretStr | None = None
     sendgrid_public_key: str | None = None
@@ -177,6 +180,17 @@ class Settings(BaseSettings):
                 )
         return self
 
+    @field_validator("ingest_workers")
+    @classmethod
+    def _workers_parse(cls, value: str) -> str:
+        worker_count(value)
+        return value
+
+    @property
+    def ingest_worker_count(self) -> int:
+        """How many ingest processes BOUNCEFLOW_INGEST_WORKERS asks for."""
+        return worker_count(self.ingest_workers)
+
     @field_validator("notifier_retry_schedule")
     @classmethod
     def _schedule_parses(cls, value: str) -> str:
@@ -219,6 +233,19 @@ class Settings(BaseSettings):
             return None
         user, _, password = self.webhook_basic_auth.get_secret_value().partition(":")
         return user, password
+
+
+def worker_count(setting: str, cpus: int | None = None) -> int:
+    """A positive number, or `auto`: one per CPU this process may use, at most 4."""
+    if setting.strip().lower() == "auto":
+        return max(1, min(4, cpus if cpus is not None else len(os.sched_getaffinity(0))))
+    try:
+        count = int(setting)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise ValueError("must be a positive number or auto")
+    return count
 
 
 def load_settings() -> Settings:

@@ -74,7 +74,11 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     """Serve HTTP until `stop` is set; in-flight requests get up to 8 s to finish."""
     runner = web.AppRunner(build_app(settings), shutdown_timeout=8, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, settings.http_host, settings.http_port, backlog=1024)
+    # several workers (services/ingest/workers.py) share the port
+    reuse = settings.ingest_worker_count > 1
+    site = web.TCPSite(
+        runner, settings.http_host, settings.http_port, backlog=1024, reuse_port=reuse or None
+    )
     await site.start()
     log.info("ingest_listening", host=settings.http_host, port=settings.http_port)
     try:
