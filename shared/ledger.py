@@ -246,12 +246,13 @@ async def replay_inputs(
     rows = await conn.fetch(
         LOAD_HISTORY, emails, [lower[e] for e in emails], [upper[0]] * len(emails)
     )
-    for row in rows:
-        if row["dedup_key"] in skip:
+    for email, kind, occurred_at, dedup_key, set_status in rows:  # LOAD_HISTORY's columns
+        if dedup_key in skip:
             continue
-        set_status = STATUSES[row["set_status"]] if row["set_status"] else None
-        history[row["email"]].append(
-            HistoryEvent(KINDS[row["kind"]], row["occurred_at"], row["dedup_key"], set_status)
+        history[email].append(
+            HistoryEvent(
+                KINDS[kind], occurred_at, dedup_key, STATUSES[set_status] if set_status else None
+            )
         )
     relevant = {
         e: [

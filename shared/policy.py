@@ -96,6 +96,8 @@ def _step(state: AddressState, event: HistoryEvent, threshold: int) -> AddressSt
         streak = 0
     else:  # MANUAL
         status, streak = event.set_status or Status.ACTIVE, 0
+    if status is state.status and streak == state.soft_streak:
+        return state  # unchanged (most steps of a long replay): no new object
     return AddressState(status, streak)
 
 
