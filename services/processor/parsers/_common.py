@@ -61,6 +61,7 @@ def _names(csv: str) -> tuple[str, ...]:
 DEFAULT_KEYS: Final = MetadataKeys()
 
 
+@functools.lru_cache(maxsize=2048)  # the same few key names, event after event
 def meta_key(name: str) -> str:
     """The form a metadata name is compared in: lower-case, "-" read as "_"."""
     return name.strip().lower().replace("-", "_")
