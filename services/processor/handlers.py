@@ -140,7 +140,12 @@ async def handle_batch(
     res: Resources, acks: AckTracker, messages: Sequence[AbstractIncomingMessage]
 ) -> int:
     """Apply a batch of raw messages in one transaction; returns the events applied."""
-    parsed = await _parse_all(res, acks, messages)
+    return await _apply_parsed(res, acks, await _parse_all(res, acks, messages))
+
+
+async def _apply_parsed(res: Resources, acks: AckTracker, parsed: Sequence[Parsed]) -> int:
+    """Apply parsed messages in one transaction, then ack (dead-lettering the
+    unclassifiable ones first); returns the events applied."""
     if not parsed:
         return 0
     try:
@@ -151,8 +156,8 @@ async def handle_batch(
             return 0
         # one bad event must not sink its batch: apply each message on its own
         applied = 0
-        for p in parsed:
-            applied += await handle_batch(res, acks, [p.message])
+        for p in parsed:  # not parsed again: unknown types are counted once
+            applied += await _apply_parsed(res, acks, [p])
         return applied
     except Stopping:
         log.info("batch_returned", reason="stopping while the database is away", batch=len(parsed))
