@@ -188,4 +188,5 @@ async def test_unisender_go_get_check_and_other_routes(start: Start, settings: S
     assert resp.status == 405
     assert resp.headers["Allow"] == "POST"
     assert (await client.get("/api/v1/webhooks/nosuch")).status == 404
+    assert (await client.get("/api/v1/webhooks/dsn")).status == 405
     assert await _depth(settings) == 0
