@@ -9,7 +9,6 @@ import asyncpg
 
 from shared.ledger import EventRecord, apply_events
 from shared.models import CanonicalEvent, EventKind, Source
-from shared.policy import HistoryKind
 from tests.integration.api_kit import Client, error_of, report
 
 WHEN = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
