@@ -41,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     keys.add_parser("list", help="list keys (never the keys themselves)")
     revoke = keys.add_parser("revoke", help="revoke a key by id")
     revoke.add_argument("id", type=int)
+    sub.add_parser("dashboard", help="print a /dashboard#key=… link with a new read-only key")
     importer = sub.add_parser(
         "import", help="import a Mailgun, SendGrid or SES suppression-list CSV export"
     )
@@ -169,6 +170,12 @@ def main(argv: Sequence[str] | None = None) -> None:
             configure_logging("warning", settings.log_format, command)
             with asyncio.Runner(loop_factory=new_event_loop) as runner:
                 raise SystemExit(runner.run(_ops(settings, args)))
+        elif command == "dashboard":
+            from services.ingest.api.dashboard.cli import create_dashboard_link
+
+            configure_logging("warning", settings.log_format, "dashboard")
+            with asyncio.Runner(loop_factory=new_event_loop) as runner:
+                print(runner.run(create_dashboard_link(settings)))
         elif command == "ingest":
             from services.ingest.app import serve as ingest
 

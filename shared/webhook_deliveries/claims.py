@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from shared.db import Conn
+from shared.events_out import EventType
 
 # Enabled endpoints below their cap, with their requests in flight (leased, any replica)
 # by kind, and the room left.
@@ -149,7 +150,7 @@ class Claim:
     id: int
     endpoint_id: int
     message_id: str  # the Standard Webhooks webhook-id, the same on every retry
-    event_type: str
+    event_type: EventType
     attempts: int  # attempts made before this one
     schedule_start: int  # attempts made before the current schedule (replays restart it)
     lease: datetime  # locked_until when claimed (renewals are tracked by the dispatcher)
@@ -174,7 +175,7 @@ async def claim_due(
             id=r["id"],
             endpoint_id=r["endpoint_id"],
             message_id=r["message_id"],
-            event_type=r["event_type"],
+            event_type=EventType(r["event_type"]),
             attempts=r["attempts"],
             schedule_start=r["schedule_start"],
             lease=r["locked_until"],

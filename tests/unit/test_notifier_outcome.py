@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from services.notifier.dispatcher import JITTER, per_endpoint_cap
+from shared.events_out import EventType
 from shared.settings import Settings
 from shared.webhook_deliveries.claims import Claim
 from shared.webhook_deliveries.outcomes import MAX_RETRY_AFTER, AttemptResult, Kind, decide
@@ -78,7 +79,8 @@ def test_retry_after_ignored_on_other_statuses() -> None:
 
 def test_a_replay_restarts_the_schedule() -> None:
     # 8 attempts made, then replayed: the schedule starts again from its first tier
-    claim = Claim(1, 1, "msg_x", "email.bounced", 8, 8, datetime.now(UTC), {}, None, "", ("s",))
+    bounced = EventType.EMAIL_BOUNCED
+    claim = Claim(1, 1, "msg_x", bounced, 8, 8, datetime.now(UTC), {}, None, "", ("s",))
     assert claim.attempts_in_schedule == 0
     assert decide(failed(), claim.attempts_in_schedule, SVIX, 1.0).retry_in == 5
 

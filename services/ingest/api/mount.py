@@ -11,6 +11,7 @@ from aiohttp import web
 
 from services.ingest import health
 from services.ingest.api.bounces import routes as bounces
+from services.ingest.api.dashboard import routes as dashboard
 from services.ingest.api.endpoints import deliveries
 from services.ingest.api.endpoints import routes as endpoints
 from services.ingest.api.mailgun import routes as mailgun
@@ -32,6 +33,7 @@ TABLES = (
     endpoints.routes,
     deliveries.routes,
     mailgun.routes,
+    dashboard.routes,
 )
 
 

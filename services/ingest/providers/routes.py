@@ -19,8 +19,8 @@ from services.ingest.providers.base import Verdict, WebhookRequest
 from services.ingest.providers.checks import check_basic
 from services.ingest.providers.enqueue import enqueue
 from services.ingest.providers.registry import PROVIDERS, Provider
-from services.ingest.providers.replay_guard import TokenClaim, claim_token, release_token
 from shared.raw import FORWARDED_HEADERS
+from shared.replay_guard import TokenClaim, claim_token, release_token
 
 log = structlog.get_logger(__name__)
 routes = web.RouteTableDef()
