@@ -11,7 +11,6 @@ without it an imported suppression is global.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import os
 import sys
 from collections.abc import AsyncIterator, Sequence
@@ -43,16 +42,6 @@ def _size(stream: BinaryIO) -> int | None:
         return None
 
 
-def _in_domain(record: EventRecord, domain: str | None) -> EventRecord:
-    """`record` as sent from `domain`: its own dedup key, so that one address imported
-    for two domains is two entries, and the same export imported again is none."""
-    if domain is None:
-        return record
-    return dataclasses.replace(
-        record, sending_domain=domain, dedup_key=f"{record.dedup_key}:{domain}"
-    )
-
-
 async def run_import(
     settings: Settings, path: str, fmt: str | None, kind: str | None, domain: str | None = None
 ) -> int:
@@ -72,7 +61,7 @@ async def run_import(
                 async with pool.acquire() as conn:
                     result = await apply_events(
                         conn,
-                        [_in_domain(r, domain) for r in records],
+                        records,
                         settings.soft_bounce_threshold,
                         notify=False,
                     )
@@ -86,6 +75,7 @@ async def run_import(
                 now=datetime.now(UTC),
                 fmt=ImportFormat(fmt) if fmt else None,
                 kind=ImportKind(kind) if kind else None,
+                domain=domain,
             )
     except ImportFormatError as exc:
         print(f"bounceflow: import {path}: {exc}", file=sys.stderr)

@@ -3,6 +3,7 @@ the sending domain a processed provider event, a manual report and an import car
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime
 
 import asyncpg
@@ -75,3 +76,21 @@ async def test_openapi_documents_the_domain_filters(client: Client) -> None:
     for path in ("/api/v1/bounces", "/api/v1/stats"):
         names = {p["name"] for p in doc["paths"][path]["get"]["parameters"]}
         assert "domain" in names, path
+
+
+async def test_an_import_for_one_domain_is_listed_there_and_suppressed_everywhere(
+    client: Client, auth: dict[str, str]
+) -> None:
+    export = "address,code,error,created_at\r\nold@example.com,550,,\r\n"
+    resp = await client.post(
+        "/api/v1/suppressions/import?domain=News.Example", data=export.encode(), headers=auth
+    )
+    assert (await resp.json())["data"]["imported"] == 1
+    key = auth["Authorization"].removeprefix("Bearer ")
+    basic = {"Authorization": "Basic " + base64.b64encode(f"api:{key}".encode()).decode()}
+    listed = await (await client.get("/v3/news.example/bounces", headers=basic)).json()
+    assert [i["address"] for i in listed["items"]] == ["old@example.com"]
+    other = await (await client.get("/v3/shop.example/bounces", headers=basic)).json()
+    assert other["total_count"] == 0
+    check = await client.get("/api/v1/suppressions/old@example.com", headers=auth)
+    assert (await check.json())["data"]["suppressed"] is True
