@@ -2,11 +2,10 @@
 -- the provider's payload named none); the bounce log and stats filter on it, and the
 -- Mailgun bounces API (/v3/{domain}/bounces) lists, adds and clears per domain.
 ALTER TABLE events ADD COLUMN sending_domain text;
--- ?domain= on the bounce log (newest first) and on stats (by event time).
+-- ?domain= on the bounce log (newest first). Stats by domain read their time window
+-- (events_occurred_at) and filter: no second index to keep up on every insert.
 CREATE INDEX events_domain_log ON events (sending_domain, id DESC)
     WHERE kind IN ('hard', 'soft', 'complaint') AND sending_domain IS NOT NULL;
-CREATE INDEX events_domain_time ON events (sending_domain, occurred_at)
-    WHERE sending_domain IS NOT NULL;
 
 -- DELETE /v3/{domain}/bounces/{address}: that domain's bounces of the address up to
 -- cleared_at no longer hold it (the address stays suppressed while another domain's do).
