@@ -48,7 +48,8 @@ EmailAddress = Annotated[
 ]
 # Free text stored in Postgres, which refuses NUL characters.
 NO_NUL = r"^[^\x00]*$"
-DOMAIN_PATTERN = r"^[^\x00\s@/]+$"
+# no ASCII control, space, @ or / (explicit classes: Python and JSON Schema agree)
+DOMAIN_PATTERN = r"^[^\x00-\x20\x7f@/]+$"
 
 
 def _domain(value: str) -> str:
