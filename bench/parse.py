@@ -8,7 +8,11 @@ it, then parsed (classification happens inside parse):
   certificate, or basic auth for raw message delivery;
 - mailgun: HMAC-SHA256 over timestamp + token (re-signed with a bench key);
 - sendgrid: ECDSA P-256 over timestamp header + body (a generated key);
-- dsn: API-key hash comparison and the ingest's report check.
+- dsn: API-key hash comparison and the ingest's report check;
+- postmark, sparkpost, mailjet, brevo: basic auth (they do not sign);
+- mandrill, resend, postal, mailersend, unisender_go, mailtrap: their signatures,
+  made with demo/signing.py and checked by the provider module's `authenticate`
+  (bench/parse_providers.py).
 
 Single process, time.perf_counter, `--seconds` per provider (default 3).
 
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import functools
 import hashlib
 import hmac
 import itertools
@@ -27,7 +32,6 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
@@ -36,6 +40,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.parse_providers import SIGNED, UNSIGNED, Case
+from bench.parse_providers import cases as provider_cases
 from services.ingest.providers.checks import check_basic
 from services.ingest.providers.dsn import report_problem
 from services.ingest.providers.mailgun import mailgun_signature_fields, verify_mailgun
@@ -57,12 +63,6 @@ SNS_DEFAULTS = {
     "Timestamp": "2024-01-02T03:04:05.000Z",
     "MessageId": "00000000-0000-0000-0000-000000000000",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Case:
-    verify: Callable[[], bool]
-    raw: RawEvent
 
 
 def _raw(provider: str, body: bytes, headers: dict[str, str]) -> RawEvent:
@@ -192,9 +192,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seconds", type=float, default=3.0, help="per provider and measure")
     args = ap.parse_args()
-    builders = {"ses": ses_cases, "mailgun": mailgun_cases, "sendgrid": sendgrid_cases}
+    builders: dict[str, Callable[[], list[Case]]] = {
+        "ses": ses_cases, "mailgun": mailgun_cases, "sendgrid": sendgrid_cases,
+    }  # fmt: skip
+    for name in (*UNSIGNED, *SIGNED):
+        builders[name] = functools.partial(provider_cases, name)
     builders["dsn"] = dsn_cases
-    print(f"{'provider':<9} {'mix':>4} {'payloads/s':>11} {'events/s':>10} "
+    print(f"{'provider':<12} {'mix':>4} {'payloads/s':>11} {'events/s':>10} "
           f"{'verify/s':>10} {'parse/s':>10}")  # fmt: skip
     for provider, build in builders.items():
         cases = readable(build())
@@ -202,7 +206,7 @@ def main() -> None:
         v, _, v_elapsed = run(cases, args.seconds / 3, lambda c: int(c.verify()))
         p, _, p_elapsed = run(cases, args.seconds / 3, lambda c: len(parse(c.raw)))
         print(
-            f"{provider:<9} {len(cases):>4} {n / elapsed:>11,.0f} {events / elapsed:>10,.0f} "
+            f"{provider:<12} {len(cases):>4} {n / elapsed:>11,.0f} {events / elapsed:>10,.0f} "
             f"{v / v_elapsed:>10,.0f} {p / p_elapsed:>10,.0f}"
         )
     print("\nmix: fixture payloads that verify and parse; events/s counts canonical events out")

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import aiohttp
 
+from demo.keys import DemoKeys
 from demo.processes import (
     SERVICES,
     Service,
-    basic_auth,
     drop_database,
     free_port,
     run_cli,
@@ -25,12 +25,12 @@ from demo.processes import (
     wait_ready,
 )
 from demo.receiver import Receiver
-from demo.scenario import EXPECTED_BOUNCED_WEBHOOKS, EXPECTED_STATUS, MAILGUN_KEY, requests
+from demo.scenario import EXPECTED_BOUNCED_WEBHOOKS, EXPECTED_STATUS, requests
+from demo.signing import BASIC
 from shared.broker import delete_topology
 
 DATABASE = "postgresql://postgres@127.0.0.1:5432/bounceflow_demo"
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
-BASIC = ("demo", "demo-password-1234")
 LOGS = Path(".demo")
 TIMEOUT = 60.0  # seconds for everything to arrive
 
@@ -47,8 +47,8 @@ async def _statuses(http: aiohttp.ClientSession, base: str, key: str) -> dict[st
     return found
 
 
-async def _run(env: dict[str, str], base: str) -> bool:
-    receiver = Receiver()
+async def _run(env: dict[str, str], base: str, keys: DemoKeys) -> bool:
+    receiver, refused = Receiver(), 0
     await receiver.start()
     async with aiohttp.ClientSession() as http:
         try:
@@ -64,13 +64,12 @@ async def _run(env: dict[str, str], base: str) -> bool:
                 headers={"Authorization": f"Bearer {key}"},
             ) as resp:
                 secret = (await resp.json())["data"]["secret"]
-            print(f"\nreplaying provider samples to {base}")
-            for label, provider, body, headers in requests():
-                if provider != "mailgun":  # Mailgun is signed (HMAC); the others use basic auth
-                    headers = {**headers, "Authorization": basic_auth(*BASIC)}
-                url = f"{base}/api/v1/webhooks/{provider}"
-                async with http.post(url, data=body, headers=headers) as r:
-                    print(f"  {r.status}  {provider:8} {label}")
+            print(f"\nreplaying provider samples to {base} (status, provider, authentication)")
+            for req in requests(keys, base):
+                url = f"{base}/api/v1/webhooks/{req.provider}"
+                async with http.post(url, data=req.body, headers=req.headers) as r:
+                    print(f"  {r.status}  {req.provider:12} {req.auth:6} {req.label}")
+                    refused += r.status != 200
             deadline = time.monotonic() + TIMEOUT
             statuses: dict[str, str] = {}
             while time.monotonic() < deadline:
@@ -83,22 +82,24 @@ async def _run(env: dict[str, str], base: str) -> bool:
                 await asyncio.sleep(0.25)
         finally:
             await receiver.stop()
-    return _report(statuses, receiver, secret)
+    if refused:
+        print(f"\n{refused} request(s) not answered 200")
+    return _report(statuses, receiver, secret) and not refused
 
 
 def _report(statuses: dict[str, str], receiver: Receiver, secret: str) -> bool:
     ok = True
-    print(f"\n{'address':28} {'status':14} expected")
+    print(f"\n{'address':32} {'status':14} expected")
     for email, want in EXPECTED_STATUS.items():
         got = statuses.get(email, "?")
         mark = "ok" if got == want else "MISMATCH"
         ok &= got == want
-        print(f"{email:28} {got:14} {want:14} {mark}")
+        print(f"{email:32} {got:14} {want:14} {mark}")
     print(
         f"\nemail.bounced webhooks received: {len(receiver.received)}"
         f" (expected {EXPECTED_BOUNCED_WEBHOOKS})"
     )
-    print(f"{'to':28} {'type':5} {'code':5} {'source':9} {'status':12} signature")
+    print(f"{'to':32} {'type':5} {'code':5} {'source':12} {'status':12} signature")
     for item in receiver.received:
         try:
             payload = item.verify(secret)
@@ -106,8 +107,8 @@ def _report(statuses: dict[str, str], receiver: Receiver, secret: str) -> bool:
         except Exception as exc:  # the demo reports, it does not stop at one bad signature
             payload, verified, ok = item.json, f"INVALID ({exc})", False
         print(
-            f"{payload['to']:28} {payload['bounce_type']:5} {payload['bounce_code'] or '-':5} "
-            f"{payload['source']:9} {payload['subscriber_status']:12} {verified}"
+            f"{payload['to']:32} {payload['bounce_type']:5} {payload['bounce_code'] or '-':5} "
+            f"{payload['source']:12} {payload['subscriber_status']:12} {verified}"
         )
     ok &= len(receiver.received) == EXPECTED_BOUNCED_WEBHOOKS
     print(
@@ -120,6 +121,8 @@ def _report(statuses: dict[str, str], receiver: Receiver, secret: str) -> bool:
 def main() -> int:
     asyncio.run(drop_database(DATABASE))
     port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    keys = DemoKeys()  # fresh secrets and a fresh Postal RSA key pair, as a provider gives them
     prefix = f"bounceflow-demo-{uuid.uuid4().hex[:6]}"
     env = service_env(
         {
@@ -127,7 +130,7 @@ def main() -> int:
             "BOUNCEFLOW_AMQP_PREFIX": prefix,
             "BOUNCEFLOW_HTTP_PORT": str(port),
             "BOUNCEFLOW_WEBHOOK_BASIC_AUTH": ":".join(BASIC),
-            "BOUNCEFLOW_MAILGUN_SIGNING_KEY": MAILGUN_KEY,
+            **keys.settings(public_url=base),  # the signing keys, and the URL Mandrill signs
             "BOUNCEFLOW_ALLOW_PRIVATE_ENDPOINTS": "true",  # the receiver is on loopback
             "BOUNCEFLOW_NOTIFIER_POLL_INTERVAL": "0.2",
             # the samples are the providers' documentation examples, years old: keep them
@@ -142,7 +145,7 @@ def main() -> int:
         service.start()
         print(f"started bounceflow {service.name} (pid {service.pid}), log {service.log_path}")
     try:
-        ok = asyncio.run(_run(env, f"http://127.0.0.1:{port}"))
+        ok = asyncio.run(_run(env, base, keys))
     finally:
         codes = {s.name: s.stop() for s in services}
         print("stopped: " + ", ".join(f"{n} (exit {c})" for n, c in codes.items()))
