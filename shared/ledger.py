@@ -56,6 +56,7 @@ class EventRecord:
     subscriber_name: str | None = None
     ingest_id: str | None = None
     reported_at: datetime | None = None  # the source's own time, when it was clamped
+    sending_domain: str | None = None  # the domain it was sent from, when known
 
     @classmethod
     def from_canonical(
@@ -82,6 +83,7 @@ class EventRecord:
             subscriber_name=event.subscriber_name,
             ingest_id=ingest_id,
             reported_at=reported_at,
+            sending_domain=event.sending_domain,
         )
 
     def history(self) -> HistoryEvent:
@@ -116,17 +118,19 @@ class ApplyResult:
 _INSERT_EVENTS = """
 INSERT INTO events (dedup_key, email, kind, set_status, source, occurred_at, bounce_subtype,
                     smtp_code, enhanced_code, diagnostic_code, provider_message_id,
-                    campaign_name, subscriber_name, ingest_id, reported_at)
+                    campaign_name, subscriber_name, ingest_id, reported_at, sending_domain)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
                      $6::timestamptz[], $7::text[], $8::text[], $9::text[], $10::text[],
-                     $11::text[], $12::text[], $13::text[], $14::text[], $15::timestamptz[])
+                     $11::text[], $12::text[], $13::text[], $14::text[], $15::timestamptz[],
+                     $16::text[])
 ON CONFLICT (dedup_key) DO NOTHING
 RETURNING id, dedup_key
 """
 
 _INSERT_DELIVERIES = """
-INSERT INTO deliveries (dedup_hash, email, occurred_at, source, reported_at)
-SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::timestamptz[])
+INSERT INTO deliveries (dedup_hash, email, occurred_at, source, reported_at, sending_domain)
+SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::timestamptz[],
+                     $6::text[])
 ON CONFLICT DO NOTHING
 RETURNING dedup_hash::text
 """
@@ -321,6 +325,7 @@ def _columns(records: Sequence[EventRecord]) -> list[list[object]]:
         [r.subscriber_name for r in records],
         [r.ingest_id for r in records],
         [r.reported_at for r in records],
+        [r.sending_domain for r in records],
     ]
 
 
@@ -355,6 +360,7 @@ async def apply_events(
                 [r.occurred_at for r in deliveries],
                 [r.source for r in deliveries],
                 [r.reported_at for r in deliveries],
+                [r.sending_domain for r in deliveries],
             )
             new_deliveries = {by_hash[row["dedup_hash"]] for row in rows}
         fresh = [r for r in unique if r.dedup_key in inserted or r.dedup_key in new_deliveries]
