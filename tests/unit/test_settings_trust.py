@@ -73,3 +73,11 @@ def test_non_finite_timestamps_are_refused(timestamp: str) -> None:
 
 def test_a_fresh_timestamp_passes() -> None:
     assert stale("Mailgun", "1800000000", now=1_800_000_100.0, tolerance=900) is None
+
+
+def test_blank_values_are_unset_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOUNCEFLOW_MAILGUN_SIGNING_KEY", "   ")
+    monkeypatch.setenv("BOUNCEFLOW_POSTMARK_TOKEN", " ")
+    settings = load_settings()
+    assert settings.mailgun_signing_key is None
+    assert settings.postmark_token is None
