@@ -14,6 +14,8 @@ from services.runtime import new_event_loop, run_until_signalled
 from shared.logging import configure_logging
 from shared.settings import Settings, SettingsError, load_settings
 
+OPS_COMMANDS = ("import", "replay", "status", "prune", "dlq")
+
 
 def _positive(text: str) -> int:
     value = int(text)
@@ -51,6 +53,21 @@ def _parser() -> argparse.ArgumentParser:
     importer.add_argument("file", help="the CSV file ('-' for standard input)")
     importer.add_argument("--format", choices=["mailgun", "sendgrid", "ses", "bounceflow"])
     importer.add_argument("--kind", choices=["hard", "complaint"], help="override every row")
+    importer.add_argument(
+        "--domain", help="record every row as sent from this domain (default: global)"
+    )
+    replay = sub.add_parser(
+        "replay", help="queue an endpoint's failed webhook deliveries again, with progress"
+    )
+    replay.add_argument("--endpoint", type=int, required=True, metavar="ID")
+    replay.add_argument("--since", required=True, metavar="T", help="RFC 3339, or e.g. 24h ago")
+    replay.add_argument("--until", metavar="T", help="RFC 3339, or e.g. 1h ago (default: now)")
+    status = sub.add_parser(
+        "status",
+        help="queue depths, consumer lag, pending and failing deliveries, "
+        "disabled endpoints, last prune",
+    )
+    status.add_argument("--json", action="store_true", help="one JSON document")
     sub.add_parser("prune", help="delete by age what retention allows, with progress")
     dead = sub.add_parser("dlq", help="dead-lettered raw events").add_subparsers(
         dest="action", required=True
@@ -120,13 +137,24 @@ async def _apikey(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _import(settings: Settings, args: argparse.Namespace) -> int:
-    from services.ingest.api.suppressions.cli_import import run_import
+async def _ops(settings: Settings, args: argparse.Namespace) -> int:
+    """The ops commands, each in its own module services/cli_<name>.py."""
+    if args.command == "import":
+        from services.cli_import import run_import
 
-    return await run_import(settings, args.file, args.format, args.kind)
+        return await run_import(settings, args.file, args.format, args.kind, args.domain)
+    if args.command == "replay":
+        from services.cli_replay import run_replay
 
+        return await run_replay(settings, args.endpoint, args.since, args.until)
+    if args.command == "status":
+        from services.cli_status import run_status
 
-async def _dlq(settings: Settings, args: argparse.Namespace) -> int:
+        return await run_status(settings, args.json)
+    if args.command == "prune":
+        from services.cli_prune import run_prune
+
+        return await run_prune(settings)
     from services.cli_dlq import run_dlq
 
     return await run_dlq(settings, args.action, args.limit)
@@ -160,26 +188,16 @@ def main(argv: Sequence[str] | None = None) -> None:
             configure_logging("warning", settings.log_format, "apikey")
             with asyncio.Runner(loop_factory=new_event_loop) as runner:
                 raise SystemExit(runner.run(_apikey(settings, args)))
-        elif command == "import":
-            configure_logging("warning", settings.log_format, "import")
+        elif command in OPS_COMMANDS:
+            configure_logging("warning", settings.log_format, command)
             with asyncio.Runner(loop_factory=new_event_loop) as runner:
-                raise SystemExit(runner.run(_import(settings, args)))
+                raise SystemExit(runner.run(_ops(settings, args)))
         elif command == "dashboard":
             from services.ingest.api.dashboard.cli import create_dashboard_link
 
             configure_logging("warning", settings.log_format, "dashboard")
             with asyncio.Runner(loop_factory=new_event_loop) as runner:
                 print(runner.run(create_dashboard_link(settings)))
-        elif command == "prune":
-            from services.cli_prune import run_prune
-
-            configure_logging("warning", settings.log_format, "prune")
-            with asyncio.Runner(loop_factory=new_event_loop) as runner:
-                raise SystemExit(runner.run(run_prune(settings)))
-        elif command == "dlq":
-            configure_logging("warning", settings.log_format, "dlq")
-            with asyncio.Runner(loop_factory=new_event_loop) as runner:
-                raise SystemExit(runner.run(_dlq(settings, args)))
         elif command == "ingest":
             raise SystemExit(_ingest(settings, args.workers))
         elif command == "processor":

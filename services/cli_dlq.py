@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import aio_pika
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from shared import dlq
 from shared.broker import Topology
+from shared.progress import progress
 from shared.settings import Settings
 
 
@@ -35,7 +35,6 @@ def _table(letters: list[dlq.DeadLetter], total: int) -> Table:
 async def run_dlq(settings: Settings, action: str, limit: int | None) -> int:
     """Show (`list`) or requeue (`redrive`) dead letters; returns the exit code."""
     out = Console(width=200)
-    err = Console(stderr=True)
     topo = _topology(settings)
     connection = await aio_pika.connect(settings.amqp_url)
     async with connection:
@@ -45,17 +44,7 @@ async def run_dlq(settings: Settings, action: str, limit: int | None) -> int:
             out.print(_table(letters, total))
             return 0
         todo = total if limit is None else min(limit, total)
-        with Progress(
-            TextColumn("redrive"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            transient=False,
-        ) as progress:
-            task = progress.add_task("redrive", total=todo)
-            moved = await dlq.redrive(
-                connection, topo, limit, progress=lambda _d: progress.advance(task)
-            )
+        with progress("redrive", todo) as bar:
+            moved = await dlq.redrive(connection, topo, limit, progress=lambda _d: bar.advance())
         print(f"redriven: {moved} dead-lettered raw events back to {topo.raw_queue}")
     return 0

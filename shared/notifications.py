@@ -12,7 +12,7 @@ from shared.events_out import EventType
 from shared.policy import Decision, HistoryKind
 
 if TYPE_CHECKING:
-    from shared.ledger import EventRecord
+    from shared.event_records import EventRecord
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,7 +30,7 @@ import orjson
 
 from shared import policy
 from shared.db import Conn
-from shared.ledger import Checkpoint, replay_inputs
+from shared.replay_reads import Checkpoint, replay_inputs
 
 Progress = Callable[[str, int], None]  # (table family, rows done so far)
 

@@ -7,7 +7,14 @@ import re
 from datetime import timedelta
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
@@ -104,17 +111,15 @@ class Settings(BaseSettings):
     mailtrap_signing_secret: SecretStr | None = None
     unisender_go_api_key: SecretStr | None = None
 
-    @field_validator(
-        "resend_webhook_secret",
-        "postal_public_key",
-        "mailersend_signing_secret",
-        "mailtrap_signing_secret",
-        "unisender_go_api_key",
-        mode="before",
-    )
+    @field_validator("*", mode="before")
     @classmethod
-    def _batch2_empty_is_unset(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
+    def _blank_is_unset(cls, value: object, info: ValidationInfo) -> object:
+        """A blank optional setting (empty, or only spaces) is unset, never an empty key."""
+        field = cls.model_fields.get(info.field_name or "")
+        if field is not None and field.default is None:
+            if isinstance(value, str) and not value.strip():
+                return None
+        return value
 
     @field_validator("resend_webhook_secret")
     @classmethod

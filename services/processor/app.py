@@ -10,6 +10,7 @@ from aiohttp import web
 
 from services.processor.consumer import BatchConsumer
 from services.processor.housekeeping import housekeeping
+from services.processor.metrics import add_metrics_route
 from services.processor.resources import resources
 from shared.db import StoppedWaiting
 from shared.readiness import add_health_routes, serving
@@ -19,14 +20,15 @@ log = structlog.get_logger(__name__)
 
 
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
-    """Consume and apply raw events until `stop` is set; /healthz and /readyz on
-    BOUNCEFLOW_PROCESSOR_HEALTH_PORT unless 0."""
+    """Consume and apply raw events until `stop` is set; /healthz, /readyz and
+    /metrics on BOUNCEFLOW_PROCESSOR_HEALTH_PORT unless 0."""
     try:
         async with resources(settings, stop) as res, contextlib.AsyncExitStack() as stack:
             consumer = BatchConsumer(res)
             if settings.processor_health_port:
                 app = web.Application()
                 add_health_routes(app, consumer.checks)
+                add_metrics_route(app, res.metrics)
                 port = settings.processor_health_port
                 await stack.enter_async_context(serving(app, settings.http_host, port, "processor"))
             pruning = asyncio.create_task(housekeeping(res.pool, settings, stop))

@@ -3,6 +3,11 @@
 Outcomes for each raw message of a batch:
 - parsed and applied (or already applied: dedup)  -> ack, after the commit;
 - unparseable                                      -> dead-letter with the reason, ack;
+- an event type no classification rule knows       -> counted (metric
+  bounceflow_unrecognised_events_total{provider, reason}) and logged at warning; when it
+  named a recipient (`unclassifiable`), the classified events are applied AND the
+  message is dead-lettered with the reason, for a redrive once the parser knows it
+  (dedup makes the redrive's re-application harmless);
 - the database rejects its events (bad data)       -> dead-letter with the reason, ack;
 - the database is away (shared.db_errors.is_unavailable: restart, outage, a connection
   it killed)                                         -> held unacked, however long the
@@ -27,7 +32,8 @@ from aio_pika.abc import AbstractIncomingMessage
 
 from services.processor.acks import AckTracker
 from services.processor.deadletter import dead_letter
-from services.processor.parsers import MetadataKeys, ParseError, parse
+from services.processor.metrics import UNCLASSIFIABLE_RECIPIENT, UNKNOWN_EVENT_TYPE
+from services.processor.parsers import MetadataKeys, ParseError, parse_recording
 from services.processor.resources import Resources
 from shared.db_errors import DATABASE_ERRORS, is_unavailable
 from shared.ledger import ApplyResult, EventRecord, apply_events
@@ -52,17 +58,31 @@ _UNAVAILABLE_TRIES = 10
 class Parsed:
     message: AbstractIncomingMessage
     records: list[EventRecord]
+    unclassifiable: str | None = None  # why it is dead-lettered once its events are applied
 
 
-def _parse(message: AbstractIncomingMessage, keys: MetadataKeys) -> Parsed:
+def _parse(res: Resources, message: AbstractIncomingMessage, keys: MetadataKeys) -> Parsed:
     raw = RawEvent.from_amqp(message.message_id, message.headers, message.body)
-    events = parse(raw, keys)
+    parsed = parse_recording(raw, keys)
     records = [
         EventRecord.from_canonical(e, raw.event_id, raw.received_at)
-        for e in events
+        for e in parsed.events
         if e.kind is not EventKind.IGNORED
     ]
-    return Parsed(message, records)
+    why: list[str] = []
+    for u in parsed.unrecognised:
+        reason = UNCLASSIFIABLE_RECIPIENT if u.with_recipient else UNKNOWN_EVENT_TYPE
+        res.metrics.unrecognised.labels(raw.provider, reason).inc()
+        log.warning(
+            "unrecognised_event_type",
+            event_id=raw.event_id,
+            provider=raw.provider,
+            category=u.category,
+            reason=reason,
+        )
+        if u.with_recipient:
+            why.append(f"{raw.provider}: unknown event type {u.category!r} with recipients")
+    return Parsed(message, records, "; ".join(why) if parsed.unclassifiable else None)
 
 
 class Stopping(Exception):
@@ -107,7 +127,7 @@ async def _parse_all(
     parsed: list[Parsed] = []
     for message in messages:
         try:
-            parsed.append(_parse(message, res.metadata_keys))
+            parsed.append(_parse(res, message, res.metadata_keys))
         except (ParseError, ValueError) as exc:
             await _reject(res, acks, message, f"unparseable: {exc}")
         except Exception as exc:  # a parser bug must not crash-loop the queue
@@ -120,7 +140,12 @@ async def handle_batch(
     res: Resources, acks: AckTracker, messages: Sequence[AbstractIncomingMessage]
 ) -> int:
     """Apply a batch of raw messages in one transaction; returns the events applied."""
-    parsed = await _parse_all(res, acks, messages)
+    return await _apply_parsed(res, acks, await _parse_all(res, acks, messages))
+
+
+async def _apply_parsed(res: Resources, acks: AckTracker, parsed: Sequence[Parsed]) -> int:
+    """Apply parsed messages in one transaction, then ack (dead-lettering the
+    unclassifiable ones first); returns the events applied."""
     if not parsed:
         return 0
     try:
@@ -131,8 +156,8 @@ async def handle_batch(
             return 0
         # one bad event must not sink its batch: apply each message on its own
         applied = 0
-        for p in parsed:
-            applied += await handle_batch(res, acks, [p.message])
+        for p in parsed:  # not parsed again: unknown types are counted once
+            applied += await _apply_parsed(res, acks, [p])
         return applied
     except Stopping:
         log.info("batch_returned", reason="stopping while the database is away", batch=len(parsed))
@@ -142,6 +167,9 @@ async def handle_batch(
         log.error("database_retries_exhausted", error=repr(exc)[:200], batch=len(parsed))
         await acks.nack([p.message for p in parsed])
         return 0
+    for p in parsed:
+        if p.unclassifiable is not None:  # its classified events are in: keep it for a redrive
+            await dead_letter(res, p.message, p.unclassifiable)
     await acks.ack(p.message for p in parsed)
     # one line per batch, naming every ingest event id in it (grep finds an event's line)
     log.info(

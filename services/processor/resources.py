@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import asyncpg
 from aio_pika.abc import AbstractChannel, AbstractRobustConnection
 
+from services.processor.metrics import ProcessorMetrics
 from services.processor.parsers import MetadataKeys
 from shared.broker import Declared, Topology, connect, declare
 from shared.db import create_pool_waiting
@@ -26,6 +27,7 @@ class Resources:
     broker: Declared
     metadata_keys: MetadataKeys
     db: DatabaseHealth
+    metrics: ProcessorMetrics = field(default_factory=ProcessorMetrics.create)
 
 
 @contextlib.asynccontextmanager

@@ -51,16 +51,28 @@ WHERE id = $1 AND (status <> 'pending' OR locked_until IS NULL OR locked_until <
 RETURNING {DELIVERY_COLUMNS}
 """  # noqa: S608 - constants only
 
-_REPLAY = """
+# Failed deliveries of an endpoint created in [$2, $3) ($3 NULL: no end), oldest first, at
+# most $4 of them (NULL: all); the outer status check holds against a concurrent change.
+_REPLAY_SET = """
+    WHERE endpoint_id = $1 AND status = 'failed' AND created_at >= $2
+      AND ($3::timestamptz IS NULL OR created_at < $3)
+"""
+_REPLAY = f"""
 WITH replayed AS (
     UPDATE webhook_deliveries
     SET status = 'pending', next_attempt_at = now(), locked_until = NULL, completed_at = NULL,
         schedule_start = attempts
-    WHERE endpoint_id = $1 AND status = 'failed' AND created_at >= $2
+    WHERE status = 'failed' AND id IN (
+        SELECT id FROM webhook_deliveries {_REPLAY_SET} ORDER BY id LIMIT $4::bigint
+    )
     RETURNING 1
 )
 SELECT count(*) FROM replayed
-"""
+"""  # noqa: S608 - constants only
+_REPLAYABLE = f"""
+SELECT (SELECT count(*) FROM webhook_deliveries {_REPLAY_SET})
+WHERE EXISTS (SELECT 1 FROM webhook_endpoints WHERE id = $1)
+"""  # noqa: S608 - constants only
 
 
 async def update_endpoint(
@@ -94,10 +106,25 @@ async def retry_delivery(conn: Conn, delivery_id: int) -> asyncpg.Record | str:
     return "in_flight" if exists else "missing"
 
 
-async def replay_failed(conn: Conn, endpoint_id: int, since: datetime) -> int:
-    """Queue again every failed delivery of the endpoint created at or after `since`."""
+async def replay_failed(
+    conn: Conn,
+    endpoint_id: int,
+    since: datetime,
+    until: datetime | None = None,
+    limit: int | None = None,
+) -> int:
+    """Queue again the failed deliveries of the endpoint created at or after `since` (and
+    before `until`), oldest first, at most `limit` of them; how many were queued."""
     async with conn.transaction():
-        count = int(await conn.fetchval(_REPLAY, endpoint_id, since))
+        count = int(await conn.fetchval(_REPLAY, endpoint_id, since, until, limit))
         if count:
             await wake_notifier(conn)
     return count
+
+
+async def replayable(
+    conn: Conn, endpoint_id: int, since: datetime, until: datetime | None = None
+) -> int | None:
+    """How many deliveries `replay_failed` would queue again; None for no such endpoint."""
+    found: int | None = await conn.fetchval(_REPLAYABLE, endpoint_id, since, until)
+    return found

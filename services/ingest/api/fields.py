@@ -48,6 +48,20 @@ EmailAddress = Annotated[
 ]
 # Free text stored in Postgres, which refuses NUL characters.
 NO_NUL = r"^[^\x00]*$"
+# no ASCII control, space, @ or / (explicit classes: Python and JSON Schema agree)
+DOMAIN_PATTERN = r"^[^\x00-\x20\x7f@/]+$"
+
+
+def _domain(value: str) -> str:
+    return value.rstrip(".").lower()
+
+
+# A sending domain as events store it: lower-case, no trailing dot (CanonicalEvent).
+SendingDomain = Annotated[
+    str,
+    Field(min_length=1, max_length=253, pattern=DOMAIN_PATTERN),
+    AfterValidator(_domain),
+]
 _RFC3339 = re.compile(
     r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
 )

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import Final
 
-from services.ingest.providers._batch2 import (
+from services.ingest.providers.base import AuthMethod, Verdict, WebhookRequest, accepted
+from services.ingest.providers.checks import (
     hex_hmac_sha256_ok,
     json_object_reason,
     without_signature,
 )
-from services.ingest.providers.base import AuthMethod, Verdict, WebhookRequest, accepted
 from shared.settings import Settings
 
 NAME: Final = "mailersend"

@@ -9,8 +9,8 @@ from typing import Final
 
 import orjson
 
-from services.ingest.providers._batch2 import hex_hmac_sha256_ok, without_signature
 from services.ingest.providers.base import AuthMethod, Verdict, WebhookRequest, accepted
+from services.ingest.providers.checks import hex_hmac_sha256_ok, without_signature
 from shared.settings import Settings
 
 NAME: Final = "mailtrap"

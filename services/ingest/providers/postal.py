@@ -17,8 +17,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from services.ingest.providers._batch2 import json_object_reason, without_signature
 from services.ingest.providers.base import AuthMethod, Verdict, WebhookRequest, accepted
+from services.ingest.providers.checks import json_object_reason, without_signature
 from shared.settings import Settings
 from shared.webhook_keys import rsa_public_key
 

@@ -45,6 +45,7 @@ class Provider:
     authenticate: Authenticate
     well_formed: WellFormed
     control: Control | None = None
+    url_check: bool = False  # answers the GET/HEAD the provider sends when a webhook is added
 
 
 PROVIDERS: Mapping[str, Provider] = MappingProxyType(
@@ -58,11 +59,16 @@ PROVIDERS: Mapping[str, Provider] = MappingProxyType(
             Provider(sparkpost.NAME, sparkpost.authenticate, sparkpost.well_formed),
             Provider(mailjet.NAME, mailjet.authenticate, mailjet.well_formed),
             Provider(brevo.NAME, brevo.authenticate, brevo.well_formed),
-            Provider(mandrill.NAME, mandrill.authenticate, mandrill.well_formed),
+            Provider(mandrill.NAME, mandrill.authenticate, mandrill.well_formed, url_check=True),
             Provider(resend.NAME, resend.authenticate, resend.well_formed),
             Provider(postal.NAME, postal.authenticate, postal.well_formed),
             Provider(mailersend.NAME, mailersend.authenticate, mailersend.well_formed),
-            Provider(unisender_go.NAME, unisender_go.authenticate, unisender_go.well_formed),
+            Provider(
+                unisender_go.NAME,
+                unisender_go.authenticate,
+                unisender_go.well_formed,
+                url_check=True,
+            ),
             Provider(mailtrap.NAME, mailtrap.authenticate, mailtrap.well_formed),
         )
     }

@@ -17,8 +17,8 @@ import hashlib
 import hmac
 from typing import Final
 
-from services.ingest.providers._batch2 import json_object_reason, without_signature
 from services.ingest.providers.base import AuthMethod, Verdict, WebhookRequest, accepted
+from services.ingest.providers.checks import json_object_reason, without_signature
 from shared.settings import Settings
 from shared.webhook_keys import svix_secrets
 

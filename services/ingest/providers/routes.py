@@ -47,6 +47,20 @@ async def _authenticate(provider: Provider, req: WebhookRequest, request: web.Re
     return await verdict if inspect.isawaitable(verdict) else verdict
 
 
+@routes.get("/api/v1/webhooks/{provider}")  # and HEAD
+async def check_webhook_url(request: web.Request) -> web.Response:
+    """A provider's check of a webhook URL being added: 200 for those that send one
+    (Mandrill's unsigned HEAD, Unisender Go's GET), 405 for the others. Reads no
+    credentials and enqueues nothing; it only says the URL is served."""
+    name = request.match_info["provider"]
+    provider = PROVIDERS.get(name)
+    if provider is None and name != "dsn":  # dsn: its own POST route (dsn.py)
+        return error_response(404, f"unknown provider {name!r}; use one of {', '.join(PROVIDERS)}")
+    if provider is None or not provider.url_check:
+        return error_response(405, f"{name} webhooks are POSTed", headers={"Allow": "POST"})
+    return web.json_response({"success": True, "data": {"provider": name}})
+
+
 @routes.post("/api/v1/webhooks/{provider}")
 async def receive_webhook(request: web.Request) -> web.Response:
     """Accept one provider request; 200 only once the broker confirmed it.

@@ -15,8 +15,8 @@ from typing import Final
 
 import orjson
 
-from services.ingest.providers._batch2 import json_object_reason, without_signature
 from services.ingest.providers.base import AuthMethod, Verdict, WebhookRequest, accepted
+from services.ingest.providers.checks import json_object_reason, without_signature
 from shared.settings import Settings
 
 NAME: Final = "unisender_go"

@@ -16,17 +16,16 @@ import orjson
 from services.processor.parsers._common import (
     DEFAULT_KEYS,
     MetadataKeys,
-    ParseError,
     address_of,
     event,
     first_domain,
     first_text,
     from_iso,
-    loads,
     sha256_hex,
     text,
 )
-from shared.classification import Verdict, classify, lookup
+from services.processor.parsers._envelope import read_envelope
+from shared.classification import classify
 from shared.models import CanonicalEvent, EventKind, Source
 from shared.raw import RawEvent
 
@@ -37,18 +36,10 @@ def _dict(value: object) -> dict[str, Any]:
 
 def parse(raw: RawEvent, keys: MetadataKeys = DEFAULT_KEYS) -> list[CanonicalEvent]:
     """Canonical events of one MailerSend webhook POST (zero or one)."""
-    doc = loads(raw.body, "mailersend: body")
-    if not isinstance(doc, dict):
-        raise ParseError("mailersend: body is not a JSON object")
-    name = text(doc.get("type"))
-    if name is None:
-        raise ParseError("mailersend: event without a type")
-    category = name.lower()
-    if lookup(Source.MAILERSEND, category).verdict is Verdict.IGNORED:
+    envelope = read_envelope(raw, Source.MAILERSEND)
+    if envelope is None:
         return []
-    data = doc.get("data")
-    if not isinstance(data, dict):
-        raise ParseError(f"mailersend: {name} event without a data object")
+    name, category, data, doc = envelope.name, envelope.category, envelope.data, envelope.doc
     morph = _dict(data.get("morph"))
     reason = text(morph.get("reason"))
     c = classify(

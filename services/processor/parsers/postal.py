@@ -21,12 +21,12 @@ from services.processor.parsers._common import (
     event,
     first_domain,
     from_epoch,
-    loads,
     sha256_hex,
     strip_angle,
     text,
 )
-from shared.classification import Verdict, classify, lookup
+from services.processor.parsers._envelope import read_envelope
+from shared.classification import classify
 from shared.models import CanonicalEvent, EventKind, Source
 from shared.raw import RawEvent
 
@@ -35,18 +35,12 @@ _SUPPRESSED: Final = "suppression list"
 
 def parse(raw: RawEvent, keys: MetadataKeys = DEFAULT_KEYS) -> list[CanonicalEvent]:
     """Canonical events of one Postal webhook POST (zero or one)."""
-    doc = loads(raw.body, "postal: body")
-    if not isinstance(doc, dict):
-        raise ParseError("postal: body is not a JSON object")
-    name = text(doc.get("event"))
-    if name is None:
-        raise ParseError("postal: webhook without an event name")
-    category = name.lower()
-    if lookup(Source.POSTAL, category).verdict is Verdict.IGNORED and category != "messageheld":
+    envelope = read_envelope(
+        raw, Source.POSTAL, type_key="event", data_key="payload", always_read={"messageheld"}
+    )
+    if envelope is None:
         return []
-    payload = doc.get("payload")
-    if not isinstance(payload, dict):
-        raise ParseError(f"postal: {name} without a payload object")
+    name, category, payload, doc = envelope.name, envelope.category, envelope.data, envelope.doc
     message = payload.get("original_message") or payload.get("message")
     if not isinstance(message, dict):
         raise ParseError(f"postal: {name} without a message object")

@@ -14,36 +14,27 @@ import orjson
 from services.processor.parsers._common import (
     DEFAULT_KEYS,
     MetadataKeys,
-    ParseError,
     address_of,
     event,
     first_domain,
     from_iso,
-    loads,
     pick,
     sha256_hex,
     strip_angle,
     text,
 )
-from shared.classification import Verdict, classify, lookup
+from services.processor.parsers._envelope import read_envelope
+from shared.classification import classify
 from shared.models import CanonicalEvent, EventKind, Source
 from shared.raw import RawEvent
 
 
 def parse(raw: RawEvent, keys: MetadataKeys = DEFAULT_KEYS) -> list[CanonicalEvent]:
     """Canonical events of one Resend webhook POST (zero or one)."""
-    doc = loads(raw.body, "resend: body")
-    if not isinstance(doc, dict):
-        raise ParseError("resend: body is not a JSON object")
-    name = text(doc.get("type"))
-    if name is None:
-        raise ParseError("resend: event without a type")
-    category = name.lower()
-    if lookup(Source.RESEND, category).verdict is Verdict.IGNORED:
+    envelope = read_envelope(raw, Source.RESEND)
+    if envelope is None:
         return []
-    data = doc.get("data")
-    if not isinstance(data, dict):
-        raise ParseError(f"resend: {name} event without a data object")
+    name, category, data, doc = envelope.name, envelope.category, envelope.data, envelope.doc
     detail = data.get("bounce") or data.get("suppressed")
     if not isinstance(detail, dict):
         detail = {}

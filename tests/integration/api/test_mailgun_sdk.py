@@ -106,3 +106,55 @@ async def test_async_sdk_lists_with_a_wrong_key_refused(
         refused = await client.bounces.get(domain=DOMAIN)
         assert refused.status_code == 401
         assert refused.json() == {"message": "invalid API key"}
+
+
+OTHER = "news.example.org"
+
+
+def two_domain_session(api_url: str, key: str) -> dict[str, Any]:
+    """The same address bounced at two domains, then cleared at one, with the sync SDK."""
+    seen: dict[str, Any] = {}
+    with Client(auth=("api", key), api_url=api_url) as client:
+        bounces = client.bounces
+        bounces.create(data={"address": "only@example.com"}, domain=DOMAIN)
+        seen["other_list"] = bounces.get(domain=OTHER).json()
+        seen["other_get"] = bounces.get(domain=OTHER, bounce_address="only@example.com")
+        bounces.create(data={"address": "both@example.com", "code": 551}, domain=DOMAIN)
+        bounces.create(data={"address": "both@example.com", "code": 552}, domain=OTHER)
+        seen["other_delete"] = bounces.delete(domain=OTHER, bounce_address="both@example.com")
+        seen["after_other"] = (
+            bounces.get(domain=OTHER, bounce_address="both@example.com").status_code,
+            bounces.get(domain=DOMAIN, bounce_address="both@example.com").json(),
+        )
+        seen["cleared"] = bounces.delete(domain=DOMAIN, bounce_address="both@example.com")
+        seen["lists"] = (bounces.get(domain=DOMAIN).json(), bounces.get(domain=OTHER).json())
+    return seen
+
+
+async def test_sync_sdk_keeps_two_domains_apart(server: TestClient, db: asyncpg.Pool) -> None:
+    key = await make_key(db, "subscribers")
+    seen = await asyncio.to_thread(two_domain_session, base_url(server), key)
+    # added at one domain: not in the other's list
+    assert seen["other_list"]["total_count"] == 0
+    assert seen["other_list"]["items"] == []
+    assert seen["other_get"].status_code == 404
+    # deleted at one domain: the other's entry stays, and the address stays suppressed
+    assert seen["other_delete"].status_code == 200
+    status, kept = seen["after_other"]
+    assert status == 404
+    assert (kept["address"], kept["code"]) == ("both@example.com", "551")
+    both = "SELECT status FROM subscribers WHERE email = 'both@example.com'"
+    # deleted at the last domain holding it: active again
+    assert seen["cleared"].status_code == 200
+    assert await db.fetchval(both) == "active"
+    mine, other = seen["lists"]
+    assert [i["address"] for i in mine["items"]] == ["only@example.com"]
+    assert other["total_count"] == 0
+    domains = await db.fetch(
+        "SELECT email, sending_domain FROM events WHERE kind = 'hard' ORDER BY id"
+    )
+    assert [tuple(r) for r in domains] == [
+        ("only@example.com", DOMAIN),
+        ("both@example.com", DOMAIN),
+        ("both@example.com", OTHER),
+    ]

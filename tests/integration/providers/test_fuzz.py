@@ -55,7 +55,7 @@ class Fuzz:
 
 
 @pytest.fixture
-async def fuzz(settings: Settings, db: asyncpg.Pool) -> AsyncIterator[Fuzz]:
+async def fuzz(settings: Settings, db: asyncpg.Pool, quiet: None) -> AsyncIterator[Fuzz]:
     fuzz_settings = settings.model_copy(
         update={"sns_url_pattern": r"^https://sns\.fuzz\.invalid/", "max_body_bytes": MAX_BODY}
     )

@@ -13,6 +13,7 @@ from services.ingest.api.fields import (
     ApiInput,
     EmailAddress,
     Rfc3339,
+    SendingDomain,
     UtcTimestamp,
 )
 from shared.models import Source
@@ -37,6 +38,9 @@ class BounceQuery(ApiInput):
     email: str | None = Field(default=None, max_length=320, pattern=NO_NUL)
     bounce_type: BounceType | None = None
     source: Source | None = None
+    domain: SendingDomain | None = Field(
+        default=None, description="the sending domain (case-insensitive); see Sending domains"
+    )
     since: Rfc3339 | None = Field(default=None, description="RFC 3339; bounces at or after this")
     until: Rfc3339 | None = Field(default=None, description="RFC 3339; bounces before this")
 
@@ -74,6 +78,10 @@ class ReportBounce(ApiInput):
     diagnostic_code: str | None = Field(default=None, max_length=2000, pattern=NO_NUL)
     campaign_name: str | None = Field(default=None, max_length=500, pattern=NO_NUL)
     subscriber_name: str | None = Field(default=None, max_length=500, pattern=NO_NUL)
+    domain: SendingDomain | None = Field(
+        default=None,
+        description="the sending domain the message went out from; none: a global suppression",
+    )
 
 
 class IdempotencyHeaders(ApiInput):

@@ -30,13 +30,16 @@ class BounceFilter:
     email: str | None = None
     kind: str | None = None
     source: str | None = None
+    domain: str | None = None
     since: datetime | None = None
     until: datetime | None = None
 
     @property
     def countable(self) -> bool:
         """Whether bounce_log_counts (by kind and source) can answer the total."""
-        return self.email is None and self.since is None and self.until is None
+        return (
+            self.email is None and self.domain is None and self.since is None and self.until is None
+        )
 
     def where(self) -> tuple[str, list[object]]:
         """A WHERE clause naming only the filters given (each plan fits its query)."""
@@ -46,6 +49,7 @@ class BounceFilter:
             ("e.email = lower(${})", self.email),
             ("e.kind = ${}", self.kind),
             ("e.source = ${}", self.source),
+            ("e.sending_domain = ${}", self.domain),
             ("e.occurred_at >= ${}", self.since),
             ("e.occurred_at < ${}", self.until),
         ):

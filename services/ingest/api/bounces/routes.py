@@ -58,8 +58,8 @@ async def list_bounces(request: web.Request) -> web.StreamResponse:
 
     `limit` (1-100, default 20) and `offset`, or the keyset cursor `after` (the
     `next_cursor` of the previous page) for deep pages; filters `email`
-    (case-insensitive), `bounce_type`, `source`, and the RFC 3339 window
-    `since` (inclusive) / `until` (exclusive). 400 names a bad parameter.
+    (case-insensitive), `bounce_type`, `source`, `domain` (the sending domain), and
+    the RFC 3339 window `since` (inclusive) / `until` (exclusive). 400 names a bad parameter.
     """
     query = parse_query(request, BounceQuery)
     if query.after is not None and query.offset:
@@ -70,6 +70,7 @@ async def list_bounces(request: web.Request) -> web.StreamResponse:
         email=address.fold(query.email) if query.email is not None else None,
         kind=query.bounce_type,
         source=query.source.value if query.source else None,
+        domain=query.domain,
         since=query.since,
         until=query.until,
     )
@@ -164,6 +165,7 @@ def _record(report: ReportBounce, now: datetime) -> EventRecord:
         campaign_name=report.campaign_name,
         subscriber_name=report.subscriber_name,
         ingest_id="evt_" + uuid.uuid4().hex,
+        sending_domain=report.domain,
     )
 
 

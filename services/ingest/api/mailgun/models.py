@@ -22,7 +22,13 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from services.ingest.api.fields import MAX_OFFSET, NO_NUL, ApiInput, EmailAddress
+from services.ingest.api.fields import (
+    MAX_OFFSET,
+    NO_NUL,
+    ApiInput,
+    EmailAddress,
+    SendingDomain,
+)
 from services.ingest.api.http import decode_json, read_body
 
 DEFAULT_CODE = "550"
@@ -125,9 +131,7 @@ class MailgunBounceList(BaseModel):
 
 
 class DomainPath(ApiInput):
-    domain: str = Field(
-        min_length=1, max_length=253, pattern=NO_NUL, description="accepted and ignored"
-    )
+    domain: SendingDomain = Field(description="the sending domain (case-insensitive)")
 
 
 class AddressPath(DomainPath):

@@ -1,11 +1,15 @@
-"""Reads of Mailgun's bounces table: a page (offset or Mailgun's page cursors), one row.
+"""Reads and clears of Mailgun's bounces table, per sending domain (README "Sending domains").
 
-The table is every subscriber whose status is `bounced`, newest bounce first
-(ties by address); `code` and `error` are those of the bounce recorded last.
-Index: subscribers_bounced (migration 0002).
+The table of domain D is every subscriber whose status is `bounced` and whom D holds
+(`bounceflow_domain_holds`, migration 0006): a hard or soft bounce sent from D, or
+from no named domain (a global bounce), since the address's latest manual change and
+after D's last clear of it. Newest bounce first (ties by address); `code` and `error`
+are those of D's (or a global) bounce recorded last.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 import asyncpg
 from aiohttp import web
@@ -20,15 +24,39 @@ from services.ingest.api.mailgun.models import (
 from shared.db import Conn
 
 _KEY = "COALESCE(s.last_bounce_at, s.status_changed_at, s.created_at)"  # the sort key
+# $1 is the domain in every query below
+_HELD = (
+    "s.status = 'bounced' AND bounceflow_domain_holds(s.email, $1, "
+    "COALESCE(s.anchor_at, '-infinity'), COALESCE(s.status_changed_at, s.created_at))"
+)
 _ROW = f"""
 SELECT s.email, {_KEY} AS bounced_at, b.smtp_code, b.diagnostic_code
 FROM subscribers s
 LEFT JOIN LATERAL (
     SELECT e.smtp_code, e.diagnostic_code FROM events e
-    WHERE e.email = s.email AND e.kind IN ('hard', 'soft') ORDER BY e.id DESC LIMIT 1
+    WHERE e.email = s.email AND e.kind IN ('hard', 'soft')
+      AND (e.sending_domain = $1 OR e.sending_domain IS NULL)
+    ORDER BY e.id DESC LIMIT 1
 ) b ON true
-WHERE s.status = 'bounced'
+WHERE {_HELD}
 """  # noqa: S608 (constants)
+_COUNT = f"SELECT count(*) FROM subscribers s WHERE {_HELD}"  # noqa: S608 (constants)
+# another named domain's bounce still holds the address (a global one does not: any
+# domain's DELETE clears it, as when bounceflow had no domains)
+_HELD_ELSEWHERE = """
+SELECT e.email FROM events e
+JOIN subscribers s ON s.email = e.email
+LEFT JOIN domain_bounce_clears c ON c.email = e.email AND c.sending_domain = e.sending_domain
+WHERE e.email = ANY($2::text[]) AND e.kind IN ('hard', 'soft') AND e.sending_domain <> $1
+  AND e.occurred_at > COALESCE(s.anchor_at, '-infinity')
+  AND e.occurred_at > COALESCE(c.cleared_at, '-infinity')
+GROUP BY e.email
+"""
+_CLEAR = """
+INSERT INTO domain_bounce_clears (email, sending_domain, cleared_at)
+SELECT unnest($2::text[]), $1, $3
+ON CONFLICT (email, sending_domain) DO UPDATE SET cleared_at = EXCLUDED.cleared_at
+"""
 
 
 def item(row: asyncpg.Record) -> MailgunBounce:
@@ -40,20 +68,24 @@ def item(row: asyncpg.Record) -> MailgunBounce:
     )
 
 
-async def page(conn: Conn, query: MailgunListQuery) -> tuple[list[asyncpg.Record], int] | None:
-    """A page of the table, newest first, and its size in all; None for an unknown pivot."""
+async def page(
+    conn: Conn, domain: str, query: MailgunListQuery
+) -> tuple[list[asyncpg.Record], int] | None:
+    """A page of `domain`'s table, newest first, and its size in all; None for an unknown
+    pivot."""
     async with conn.transaction(isolation="repeatable_read", readonly=True):
-        total = int(
-            await conn.fetchval("SELECT count(*) FROM subscribers WHERE status = 'bounced'")
-        )
+        total = int(await conn.fetchval(_COUNT, domain))
         page, pivot = query.page, query.address
         if page == "last":
-            rows = await conn.fetch(_ROW + f"ORDER BY {_KEY}, s.email LIMIT $1", query.limit)
+            rows = await conn.fetch(
+                _ROW + f"ORDER BY {_KEY}, s.email LIMIT $2", domain, query.limit
+            )
             return rows[::-1], total
         if page not in ("next", "previous") or pivot is None:
             offset = 0 if page else query.skip
             rows = await conn.fetch(
-                _ROW + f"ORDER BY {_KEY} DESC, s.email DESC LIMIT $1 OFFSET $2",
+                _ROW + f"ORDER BY {_KEY} DESC, s.email DESC LIMIT $2 OFFSET $3",
+                domain,
                 query.limit,
                 offset,
             )
@@ -63,10 +95,10 @@ async def page(conn: Conn, query: MailgunListQuery) -> tuple[list[asyncpg.Record
         if at is None:
             return None
         if page == "next":
-            sql = f"AND ({_KEY}, s.email) < ($1, $2) ORDER BY {_KEY} DESC, s.email DESC LIMIT $3"
-            return await conn.fetch(_ROW + sql, at, pivot, query.limit), total
-        sql = f"AND ({_KEY}, s.email) > ($1, $2) ORDER BY {_KEY}, s.email LIMIT $3"
-        rows = await conn.fetch(_ROW + sql, at, pivot, query.limit)
+            sql = f"AND ({_KEY}, s.email) < ($2, $3) ORDER BY {_KEY} DESC, s.email DESC LIMIT $4"
+            return await conn.fetch(_ROW + sql, domain, at, pivot, query.limit), total
+        sql = f"AND ({_KEY}, s.email) > ($2, $3) ORDER BY {_KEY}, s.email LIMIT $4"
+        rows = await conn.fetch(_ROW + sql, domain, at, pivot, query.limit)
         return rows[::-1], total
 
 
@@ -92,25 +124,26 @@ def paging(
     )
 
 
-async def one(conn: Conn, address: str) -> asyncpg.Record | None:
-    """The row of `address` (folded), if it is in the table."""
-    return await conn.fetchrow(_ROW + "AND s.email = $1", address)
+async def one(conn: Conn, domain: str, address: str) -> asyncpg.Record | None:
+    """The row of `address` (folded), if it is in `domain`'s table."""
+    return await conn.fetchrow(_ROW + "AND s.email = $2", domain, address)
 
 
-async def status_of(conn: Conn, address: str) -> str | None:
-    """The status of `address` (folded); None when never seen."""
-    status: str | None = await conn.fetchval(
-        "SELECT status FROM subscribers WHERE email = $1", address
-    )
-    return status
-
-
-async def bounced_after(conn: Conn, last: str, limit: int) -> list[str]:
-    """Up to `limit` bounced addresses after `last`, by address (keyset batches)."""
+async def held_after(conn: Conn, domain: str, last: str, limit: int) -> list[str]:
+    """Up to `limit` addresses of `domain`'s table after `last`, by address (keyset)."""
     emails: list[str] = await conn.fetchval(
-        "SELECT coalesce(array_agg(email), '{}') FROM (SELECT email FROM subscribers "
-        "WHERE status = 'bounced' AND email > $1 ORDER BY email LIMIT $2) t",
+        "SELECT coalesce(array_agg(email), '{}') FROM (SELECT s.email FROM subscribers s "  # noqa: S608
+        f"WHERE {_HELD} AND s.email > $2 ORDER BY s.email LIMIT $3) t",
+        domain,
         last,
         limit,
     )
     return emails
+
+
+async def clear(conn: Conn, domain: str, emails: list[str], now: datetime) -> list[str]:
+    """Clear `domain`'s bounces of `emails` (call in a transaction); the addresses no other
+    named domain still holds, which the caller reactivates."""
+    await conn.execute(_CLEAR, domain, emails, now)
+    held = {r["email"] for r in await conn.fetch(_HELD_ELSEWHERE, domain, emails)}
+    return [e for e in emails if e not in held]

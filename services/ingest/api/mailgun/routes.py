@@ -2,14 +2,15 @@
 
 A drop-in for Mailgun clients: basic auth `api:<key>` (a key with scope
 `subscribers`), Mailgun's bodies, messages and RFC 2822 dates, `{"message"}`
-errors. bounceflow is single-tenant: `{domain}` is accepted and ignored.
+errors. `{domain}` is the sending domain (case-insensitive), as at Mailgun.
 
-The "bounces table" is every subscriber whose status is `bounced` (reads:
-services.ingest.api.mailgun.queries): its `created_at` is the latest bounce's event
-time, its `code` and `error` those of the bounce recorded last (so adding an
-address again updates it: an upsert).
-Adding records a hard bounce, and deleting a manual reactivation, both through
-`shared.ledger.apply_events` like every other change of policy state.
+Each domain has its bounces table (services.ingest.api.mailgun.queries): the bounced
+subscribers that domain's bounces (or global ones) hold; its `created_at` is the latest
+bounce's event time, its `code` and `error` those of the bounce recorded last (so adding
+an address again updates it: an upsert). Adding records a hard bounce sent from the
+domain. Deleting clears the domain's bounces of the address, and reactivates it (a
+manual change) unless another domain's bounce still holds it: a suppression is global
+(README "Sending domains"). Both go through `shared.ledger.apply_events`.
 """
 
 from __future__ import annotations
@@ -83,10 +84,10 @@ def mailgun_route(method: str, path: str) -> Callable[[Handler], Handler]:
 async def list_bounces(request: web.Request) -> web.StreamResponse:
     """The bounces table, newest first: `limit` (default 100, max 1000) and `skip`
     (seed 003), or Mailgun's `page` cursors as linked in `paging`."""
-    parse_path(request, DomainPath)
+    domain = parse_path(request, DomainPath).domain
     query = parse_query(request, MailgunListQuery)
     async with request.app[state.POOL].acquire() as conn:
-        found = await queries.page(conn, query)
+        found = await queries.page(conn, domain, query)
     if found is None:
         return mailgun_error(404, "Page cursor address not found")
     rows, total = found
@@ -111,15 +112,15 @@ async def list_bounces(request: web.Request) -> web.StreamResponse:
 )
 async def get_bounce(request: web.Request) -> web.StreamResponse:
     """One address of the bounces table; 404 `Address not found in bounces table`."""
-    address = addresses.fold(parse_path(request, AddressPath).address)
+    path = parse_path(request, AddressPath)
     async with request.app[state.POOL].acquire() as conn:
-        row = await queries.one(conn, address)
+        row = await queries.one(conn, path.domain, addresses.fold(path.address))
     if row is None:
         return mailgun_error(404, NOT_FOUND)
     return web.json_response(queries.item(row).model_dump(mode="json"))
 
 
-def _hard(bounce: AddBounce, now: datetime) -> EventRecord:
+def _hard(bounce: AddBounce, domain: str, now: datetime) -> EventRecord:
     return EventRecord(
         dedup_key="mailgun-api:" + uuid.uuid4().hex,
         email=bounce.address,
@@ -131,6 +132,7 @@ def _hard(bounce: AddBounce, now: datetime) -> EventRecord:
         smtp_code=bounce.code,
         diagnostic_code=bounce.error or None,
         ingest_id="evt_" + uuid.uuid4().hex,
+        sending_domain=domain,
     )
 
 
@@ -175,12 +177,14 @@ async def add_bounces(request: web.Request) -> web.StreamResponse:
     `error` (default empty), or a JSON array
     of up to 1,000 of them. The policy has been applied when it answers; an address
     unsubscribed by a complaint stays so (409 for a single one)."""
-    parse_path(request, DomainPath)
+    domain = parse_path(request, DomainPath).domain
     bounces, single = await parse_bounces(request)
     now = datetime.now(UTC)
     threshold = request.app[state.SETTINGS].soft_bounce_threshold
     async with request.app[state.POOL].acquire() as conn:
-        result = await apply_events(conn, [_hard(b, now) for b in bounces], threshold, now=now)
+        result = await apply_events(
+            conn, [_hard(b, domain, now) for b in bounces], threshold, now=now
+        )
     added = {e for e, d in result.decisions.items() if d.state.status is Status.BOUNCED}
     if single:
         if bounces[0].address not in added:
@@ -204,15 +208,17 @@ async def add_bounces(request: web.Request) -> web.StreamResponse:
     )
 )
 async def delete_bounce(request: web.Request) -> web.StreamResponse:
-    """Clear an address: it is `active` again (a manual change through the ledger)."""
-    address = addresses.fold(parse_path(request, AddressPath).address)
+    """Clear the domain's bounces of an address: it is `active` again (a manual change
+    through the ledger) unless another domain's bounce still holds it."""
+    path = parse_path(request, AddressPath)
+    address = addresses.fold(path.address)
     now = datetime.now(UTC)
     threshold = request.app[state.SETTINGS].soft_bounce_threshold
     async with request.app[state.POOL].acquire() as conn, conn.transaction():
-        status = await queries.status_of(conn, address)
-        if status != Status.BOUNCED:
+        if await queries.one(conn, path.domain, address) is None:
             return mailgun_error(404, NOT_FOUND)
-        await apply_events(conn, [_reactivation(address, now)], threshold, now=now)
+        if await queries.clear(conn, path.domain, [address], now):
+            await apply_events(conn, [_reactivation(address, now)], threshold, now=now)
     return web.json_response({"message": REMOVED, "address": address})
 
 
@@ -228,17 +234,21 @@ async def delete_bounce(request: web.Request) -> web.StreamResponse:
     )
 )
 async def delete_all(request: web.Request) -> web.StreamResponse:
-    """Clear every address of the bounces table, in batches (each its own transaction)."""
-    parse_path(request, DomainPath)
+    """Clear every address of the domain's bounces table, in batches (each its own
+    transaction); as DELETE of each one."""
+    domain = parse_path(request, DomainPath).domain
     threshold = request.app[state.SETTINGS].soft_bounce_threshold
     last = ""
     async with request.app[state.POOL].acquire() as conn:
         while True:
-            emails = await queries.bounced_after(conn, last, CLEAR_BATCH)
+            emails = await queries.held_after(conn, domain, last, CLEAR_BATCH)
             if not emails:
                 break
             now = datetime.now(UTC)
-            await apply_events(conn, [_reactivation(e, now) for e in emails], threshold, now=now)
+            async with conn.transaction():
+                free = await queries.clear(conn, domain, emails, now)
+                events = [_reactivation(e, now) for e in free]
+                await apply_events(conn, events, threshold, now=now)
             last = emails[-1]
     return web.json_response({"message": ALL_REMOVED})
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from services.ingest.api.fields import ApiInput, Rfc3339, UtcTimestamp
+from services.ingest.api.fields import ApiInput, Rfc3339, SendingDomain, UtcTimestamp
 from services.ingest.api.stats.levels import Level
 
 
@@ -13,6 +13,9 @@ class StatsQuery(ApiInput):
         default=None, description="RFC 3339, inclusive; default: 30 days before `until`"
     )
     until: Rfc3339 | None = Field(default=None, description="RFC 3339, exclusive; default: now")
+    domain: SendingDomain | None = Field(
+        default=None, description="count only what was sent from this domain (case-insensitive)"
+    )
 
 
 class StatsBlock(BaseModel):

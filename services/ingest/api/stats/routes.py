@@ -63,14 +63,15 @@ def _before(when: datetime, window: timedelta) -> datetime:
 )
 async def stats(request: web.Request) -> web.StreamResponse:
     """Delivered, hard, soft and complaints in [`since`, `until`), the bounce and
-    complaint rates and their levels (seed 002), overall and per source."""
+    complaint rates and their levels (seed 002), overall and per source; `domain`
+    counts only what was sent from that sending domain."""
     query = parse_query(request, StatsQuery)
     until = query.until or datetime.now(UTC)
     since = query.since or _before(until, DEFAULT_WINDOW)
     if since >= until:
         return error_response(422, "'until' must be after 'since'")
     async with request.app[state.POOL].acquire() as conn:
-        per_source = await queries.counts_by_source(conn, since, until)
+        per_source = await queries.counts_by_source(conn, since, until, query.domain)
     total = sum(per_source.values(), Counts())
     return ok(
         Stats.model_validate(

@@ -4,8 +4,9 @@ Used by `POST /api/v1/suppressions/import` and `bounceflow import FILE`. The
 export is read chunk by chunk and applied in batches of BATCH_SIZE rows, each
 through `shared.ledger.apply_events` (the one writer of policy) in its own
 transaction, so memory stays bounded whatever the file's size. Every row has a
-deterministic dedup key (`import:<source>:<email>:<kind>`): importing the same
-export again changes nothing, and an import cut short can simply be re-run.
+deterministic dedup key (`import:<source>:<email>:<kind>`, plus `:<domain>` for an
+export imported as one sending domain's): importing the same export again changes
+nothing, and an import cut short can simply be re-run.
 """
 
 from __future__ import annotations
@@ -54,14 +55,20 @@ class ImportReport:
 
 
 def to_record(
-    row: ImportRow, source: str, batch_id: str, received_at: datetime | None = None
+    row: ImportRow,
+    source: str,
+    batch_id: str,
+    received_at: datetime | None = None,
+    domain: str | None = None,
 ) -> EventRecord:
-    """The ledger event of one imported row; a future date is clamped (CONTRACT §3)."""
+    """The ledger event of one imported row; a future date is clamped (CONTRACT §3). With
+    a `domain`, the row is that sending domain's (one address imported for two domains is
+    two entries); without, a global suppression (README "Sending domains")."""
     code = row.code
     enhanced = code if code and _ENHANCED.match(code) else None
     occurred_at, reported_at = clamp(row.occurred_at, received_at or datetime.now(UTC))
     return EventRecord(
-        dedup_key=row.dedup_key(source),
+        dedup_key=row.dedup_key(source) + (f":{domain}" if domain else ""),
         email=row.email,
         kind=row.kind,
         source=source,
@@ -73,6 +80,7 @@ def to_record(
         enhanced_code=enhanced,
         diagnostic_code=row.error,
         ingest_id=batch_id,
+        sending_domain=domain,
     )
 
 
@@ -83,6 +91,7 @@ async def import_csv(
     now: datetime,
     fmt: ImportFormat | None = None,
     kind: ImportKind | None = None,
+    domain: str | None = None,
     batch_size: int = BATCH_SIZE,
     in_flight: int = IN_FLIGHT,
 ) -> ImportReport:
@@ -115,7 +124,7 @@ async def import_csv(
     async def flush() -> None:
         if batch:
             await settle(in_flight - 1)
-            records = [to_record(r, parser.source, batch_id) for r in batch]
+            records = [to_record(r, parser.source, batch_id, domain=domain) for r in batch]
             running.add(asyncio.create_task(applied(records)))
             batch.clear()
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from services.ingest import state
 from services.ingest.api.auth import require_scope
-from services.ingest.api.fields import ApiInput
+from services.ingest.api.fields import ApiInput, SendingDomain
 from services.ingest.api.http import ok, parse_query
 from services.ingest.api.operations import Operation, describe
 from services.ingest.api.suppressions.importer import import_csv
@@ -38,6 +38,11 @@ class ImportQuery(ApiInput):
         default=None,
         description="treat every row as this (e.g. `complaint` for a spam-report export); "
         "by default each format's own meaning",
+    )
+    domain: SendingDomain | None = Field(
+        default=None,
+        description="record every row as sent from this domain (its Mailgun bounces list, "
+        "stats); the suppression stays global. Default: a global suppression",
     )
 
 
@@ -89,7 +94,12 @@ async def import_suppressions(request: web.Request) -> web.StreamResponse:
 
     try:
         report = await import_csv(
-            chunks(), apply, now=datetime.now(UTC), fmt=query.format, kind=query.kind
+            chunks(),
+            apply,
+            now=datetime.now(UTC),
+            fmt=query.format,
+            kind=query.kind,
+            domain=query.domain,
         )
     except ImportFormatError as exc:
         return error_response(422, str(exc), "invalid_import")

@@ -96,10 +96,10 @@ async def test_series_and_breakdown_sum_to_the_stats(client: Client, db: asyncpg
         assert g["hard_bounce_rate"] == stats_sources[g["key"]]["hard_bounce_rate"]
     campaigns = await data(client, f"/api/v1/stats/breakdown?{window}&by=campaign&limit=2", auth)
     assert (len(campaigns["groups"]), campaigns["total_groups"]) == (2, 4)
-    resp = await client.get(f"/api/v1/stats/breakdown?{window}&by=domain", headers=auth)
-    error = await error_of(resp, 422)
-    assert error["code"] == "not_recorded"
-    assert "sending domain" in error["message"]
+    # events and deliveries record the sending domain (migration 0006): all sums agree
+    by_domain = await data(client, f"/api/v1/stats/breakdown?{window}&by=domain", auth)
+    assert by_domain["delivered_known"] is True
+    assert totals(by_domain["groups"]) == {k: stats[k] for k in SUMS}
 
 
 async def test_hour_buckets_and_window_checks(client: Client, db: asyncpg.Pool) -> None:
@@ -189,35 +189,24 @@ async def test_the_command_prints_a_link_with_a_read_key(
     assert info.scopes == ("subscribers:read",)
 
 
-async def test_by_domain_once_events_record_the_sending_domain(
+async def test_by_domain_groups_by_the_recorded_sending_domain(
     client: Client, db: asyncpg.Pool
 ) -> None:
-    """`by=domain` groups by events.sending_domain as soon as a migration adds it."""
+    """`by=domain` groups events and deliveries by their sending domain (migration 0006);
+    each group agrees with GET /api/v1/stats?domain=."""
     auth = bearer(await make_key(db, "subscribers:read"))
-    added = not await db.fetchval(
-        "SELECT EXISTS (SELECT 1 FROM information_schema.columns"
-        " WHERE table_name = 'events' AND column_name = 'sending_domain')"
-    )
-    if added:
-        await db.execute("ALTER TABLE events ADD COLUMN sending_domain text")
-    try:
-        await seed(client, db)
+    await seed(client, db)
+    for table in ("events", "deliveries"):
         await db.execute(
-            "UPDATE events SET sending_domain = CASE WHEN source = 'ses' THEN 'news.example.com'"
-            " WHEN source = 'api' THEN NULL ELSE 'mail.example.com' END"
+            f"UPDATE {table} SET sending_domain = CASE WHEN source = 'ses' THEN "
+            "'news.example.com' WHEN source = 'api' THEN NULL ELSE 'mail.example.com' END"
         )
-        stats = await data(client, "/api/v1/stats", auth)
-        domains = await data(client, "/api/v1/stats/breakdown?by=domain", auth)
-        # deliveries keep no sending domain (yet): bounces and complaints only
-        assert domains["delivered_known"] is False
-        assert {k: sum(g[k] for g in domains["groups"]) for k in BOUNCE_SUMS} == {
-            k: stats[k] for k in BOUNCE_SUMS
-        }
-        assert [g["key"] for g in domains["groups"]] == [
-            "mail.example.com",
-            "news.example.com",
-            None,
-        ]
-    finally:
-        if added:
-            await db.execute("ALTER TABLE events DROP COLUMN sending_domain")
+    stats = await data(client, "/api/v1/stats", auth)
+    domains = await data(client, "/api/v1/stats/breakdown?by=domain", auth)
+    assert domains["delivered_known"] is True
+    assert totals(domains["groups"]) == {k: stats[k] for k in SUMS}
+    assert {g["key"] for g in domains["groups"]} == {"mail.example.com", "news.example.com", None}
+    for group in domains["groups"]:
+        if group["key"] is not None:
+            one = await data(client, f"/api/v1/stats?domain={group['key']}", auth)
+            assert {k: one[k] for k in SUMS} == {k: group[k] for k in SUMS}

@@ -1,0 +1,163 @@
+"""What a replay reads (issue 11: bounded by the address's bounces, not its deliveries).
+
+An address's non-delivery events since its checkpoint (retention keeps that set small)
+and, per soft bounce, the latest delivery before it: one backward index probe each
+(see policy.sparse_deliveries for why that is exact).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from shared import policy
+from shared.db import Conn
+from shared.models import Status
+from shared.policy import HistoryEvent, HistoryKind
+
+# the enum members by stored value: a lookup, not an Enum call, per row read (the tables'
+# CHECK constraints admit only these values)
+KINDS: Mapping[str, HistoryKind] = {k.value: k for k in HistoryKind}
+STATUSES: Mapping[str, Status] = {s.value: s for s in Status}
+
+# One index range scan (events_email_time) per address from its replay's lower bound,
+# whatever the planner's statistics say: `OFFSET 0` keeps the lateral subquery from being
+# flattened into a join, which, with stale or missing statistics, became a sequential scan
+# of all events. Deliveries are not here: they are probed below.
+LOAD_HISTORY = """
+SELECT e.email, e.kind, e.occurred_at, e.dedup_key, e.set_status
+FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) AS a(email, lo, hi)
+CROSS JOIN LATERAL (
+    SELECT email, kind, occurred_at, dedup_key, set_status FROM events
+    WHERE events.email = a.email AND events.occurred_at >= a.lo AND events.occurred_at < a.hi
+    OFFSET 0
+) AS e
+"""
+
+# Per probe (email, lower bound, t, key): the latest delivery of the address ordered before
+# (t, key) and not older than the bound. Two steps, so that no plan can sort an address's
+# deliveries: its latest time by one backward scan of deliveries_email_time (the plain range
+# on occurred_at lets the executor skip partitions outside [lo, t]), then the largest key at
+# that time. Keys compare as Python compares them (COLLATE "C": code points).
+LATEST_DELIVERIES = """
+SELECT q.email, m.occurred_at, d.k
+FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::text[]) AS q(email, lo, t, k)
+CROSS JOIN LATERAL (
+    SELECT occurred_at FROM deliveries
+    WHERE deliveries.email = q.email AND occurred_at >= q.lo AND occurred_at <= q.t
+      AND (occurred_at < q.t OR dedup_hash::text COLLATE "C" < q.k COLLATE "C")
+    ORDER BY occurred_at DESC LIMIT 1
+) AS m
+CROSS JOIN LATERAL (
+    SELECT max(dedup_hash::text COLLATE "C") AS k FROM deliveries
+    WHERE deliveries.email = q.email AND occurred_at = m.occurred_at
+      AND (m.occurred_at < q.t OR dedup_hash::text COLLATE "C" < q.k COLLATE "C")
+) AS d
+"""
+
+_NO_BOUND = datetime.min.replace(tzinfo=UTC)  # sent as a timestamptz: no lower bound
+_END = datetime.max.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """Where an address's replay starts: its state after every event older than `since`."""
+
+    start: policy.AddressState
+    since: datetime | None  # the retention checkpoint's time
+    lower: datetime  # max(since, latest manual change): older events cannot matter
+
+    @classmethod
+    def of(cls, row: Mapping[str, Any]) -> Checkpoint:
+        """From a subscribers row (status, base_*, anchor_at)."""
+        since = row["base_at"]
+        start = policy.AddressState()
+        if since is not None:
+            start = policy.AddressState(Status(row["base_status"]), row["base_streak"])
+        bounds = [t for t in (since, row["anchor_at"]) if t is not None]
+        return cls(start, since, max(bounds, default=_NO_BOUND))
+
+
+async def replay_inputs(
+    conn: Conn,
+    lower: Mapping[str, datetime],
+    new: Mapping[str, Sequence[HistoryEvent]],
+    upper: tuple[datetime, str] = (_END, ""),
+    open_streak: Collection[str] = (),
+) -> dict[str, list[HistoryEvent]]:
+    """Per address, the stored events a replay over [lower, upper) needs besides `new`.
+
+    Its non-delivery events in that range and the deliveries policy.sparse_deliveries
+    picks for them and the new ones (probe_deliveries): a few index probes, however
+    many deliveries the address has. `new` (this transaction's events,
+    already inserted) are left out: the caller passes them to the policy itself."""
+    emails = sorted(lower)
+    skip = {e.key for events in new.values() for e in events}
+    history: dict[str, list[HistoryEvent]] = {e: [] for e in emails}
+    rows = await conn.fetch(
+        LOAD_HISTORY, emails, [lower[e] for e in emails], [upper[0]] * len(emails)
+    )
+    for email, kind, occurred_at, dedup_key, set_status in rows:  # LOAD_HISTORY's columns
+        if dedup_key in skip:
+            continue
+        history[email].append(
+            HistoryEvent(
+                KINDS[kind], occurred_at, dedup_key, STATUSES[set_status] if set_status else None
+            )
+        )
+    relevant = {
+        e: [
+            *history[e],
+            *(
+                n
+                for n in new.get(e, ())
+                if n.kind is not HistoryKind.DELIVERY and n.occurred_at >= lower[e]
+            ),
+        ]
+        for e in emails
+    }
+    probes = await probe_deliveries(conn, lower, relevant, upper, open_streak)
+    for email, found in probes.items():
+        history[email].extend(d for d in found if d.key not in skip)
+    return history
+
+
+async def probe_deliveries(
+    conn: Conn,
+    lower: Mapping[str, datetime],
+    relevant: Mapping[str, Sequence[HistoryEvent]],
+    upper: tuple[datetime, str] = (_END, ""),
+    open_streak: Collection[str] = (),
+) -> dict[str, list[HistoryEvent]]:
+    """The deliveries the replay of each address's `relevant` events needs.
+
+    Exactly policy.sparse_deliveries, by index probes: per soft bounce the latest
+    delivery before it (back to the previous one), and the latest before `upper` when
+    the address has a soft bounce or its replay starts from a checkpoint with a streak
+    (`open_streak`). Addresses with neither (most: delivery traffic) cost no probe."""
+    q_email: list[str] = []
+    q_lo: list[datetime] = []
+    q_t: list[datetime] = []
+    q_k: list[str] = []
+    for email, events in relevant.items():
+        softs = sorted((e.occurred_at, e.key) for e in events if e.kind is HistoryKind.SOFT)
+        if not softs and email not in open_streak:
+            continue
+        lo = lower[email]
+        for t, k in [*softs, upper]:
+            # not older than the previous soft bounce: few partitions to look into
+            q_email.append(email)
+            q_lo.append(lo)
+            q_t.append(t)
+            q_k.append(k)
+            lo = max(lo, t)
+    found: dict[str, list[HistoryEvent]] = defaultdict(list)
+    if q_email:
+        for row in await conn.fetch(LATEST_DELIVERIES, q_email, q_lo, q_t, q_k):
+            found[row["email"]].append(
+                HistoryEvent(HistoryKind.DELIVERY, row["occurred_at"], row["k"])
+            )
+    return found
