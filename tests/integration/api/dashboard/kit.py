@@ -16,6 +16,7 @@ from tests.integration.api_kit import Client, bearer, make_key, report
 
 SOURCES = ("ses", "mailgun", "sendgrid")
 CAMPAIGNS = ("welcome", "weekly-digest", "black-friday", None)
+SENDING_DOMAINS = ("news.shop.example", "mail.shop.example", None)
 DOMAINS = ("gmail.com", "yahoo.com", "outlook.com", "example.org")
 DAYS = 21
 SEED = 20260110
@@ -37,6 +38,7 @@ def _record(rng: random.Random, kind: HistoryKind, day: int, i: int, now: dateti
         source=rng.choice(SOURCES),
         occurred_at=when,
         campaign_name=rng.choice(CAMPAIGNS),
+        sending_domain=rng.choice(SENDING_DOMAINS),
         diagnostic_code="550 5.1.1 user unknown" if kind is HistoryKind.HARD else None,
     )
 
