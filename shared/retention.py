@@ -6,7 +6,8 @@ prune` can show it and the automatic pass (services/processor/housekeeping.py) c
 log it. Every batch is its own short transaction: a prune never holds locks the
 pipeline waits on for long, and an interrupted prune resumes where it stopped.
 
-- events (bounces, complaints, manual changes) older than the retention: first the
+- events (bounces, complaints, manual changes) that happened and were received before
+  the retention's cutoff: first the
   address's replay checkpoint is moved to the cutoff (its state after every older
   event, deliveries included), then the events are deleted. The stored state and
   every later decision stay exactly what they were (tests/integration/test_retention.py).
@@ -68,7 +69,8 @@ def _noop(_family: str, _done: int) -> None:
 
 _OLD_EVENT_ADDRESSES = """
 SELECT DISTINCT email FROM (
-    SELECT email FROM events WHERE occurred_at < $1 ORDER BY occurred_at LIMIT $2
+    SELECT email FROM events WHERE occurred_at < $1 AND created_at < $1
+    ORDER BY occurred_at LIMIT $2
 ) e
 """
 _OPEN_STREAKS = """
@@ -84,7 +86,12 @@ UPDATE subscribers s SET base_at = $4, base_status = u.status, base_streak = u.s
 FROM unnest($1::text[], $2::text[], $3::int[]) AS u(email, status, streak)
 WHERE s.email = u.email
 """
-_DELETE_OLD_EVENTS = "DELETE FROM events WHERE email = ANY($1::text[]) AND occurred_at < $2"
+# an event goes when it happened AND was received before the cutoff: an old event that
+# arrives late (a provider's backlog, an imported suppression list) stays in the bounce
+# log for the retention period after it came (it is in the checkpoint's state either way)
+_DELETE_OLD_EVENTS = (
+    "DELETE FROM events WHERE email = ANY($1::text[]) AND occurred_at < $2 AND created_at < $2"
+)
 
 
 async def _fold(conn: Conn, emails: list[str], cutoff: datetime, threshold: int) -> int:

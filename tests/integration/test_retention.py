@@ -36,6 +36,11 @@ async def partitions(db: asyncpg.Pool) -> set[str]:
     return {r["relname"] for r in rows}
 
 
+async def received_as_they_happened(db: asyncpg.Pool) -> None:
+    """The seeded events were received when they happened (prune needs both times old)."""
+    await db.execute("UPDATE events SET created_at = occurred_at WHERE created_at > occurred_at")
+
+
 async def test_prune_forgets_old_events_and_every_result_stays_right(db: asyncpg.Pool) -> None:
     old_partition = "deliveries_y" + OLD_MONTH.strftime("%Ym%m")
     for seed in range(12):
@@ -51,6 +56,7 @@ async def test_prune_forgets_old_events_and_every_result_stays_right(db: asyncpg
         )
         state_before = await states(db)
 
+        await received_as_they_happened(db)
         async with db.acquire() as conn:
             report = await prune(conn, KEEP, threshold, now=NOW)
 
@@ -89,6 +95,7 @@ async def test_a_streak_bounce_survives_the_prune_and_a_late_delivery_still_undo
             await apply_events(conn, [_record(f"s{i}", HistoryKind.SOFT, at)], threshold=3)
         await apply_events(conn, [_record("s2", HistoryKind.SOFT, CUTOFF + timedelta(hours=2))], 3)
         assert await conn.fetchval("SELECT status FROM subscribers") == "bounced"
+        await received_as_they_happened(db)
         await prune(conn, KEEP, 3, now=NOW)
         assert await conn.fetchval("SELECT count(*) FROM events") == 1
         assert await conn.fetchval("SELECT base_streak FROM subscribers") == 2
@@ -142,6 +149,7 @@ async def test_webhook_log_and_idempotency_keys_go_by_age(db: asyncpg.Pool) -> N
         NOW - timedelta(hours=2),
         NOW - timedelta(minutes=5),
     )
+    await received_as_they_happened(db)
     async with db.acquire() as conn:
         report = await prune(conn, Policy(replay_guard=timedelta(minutes=30)), 3, now=NOW)
     assert await db.fetchval("SELECT array_agg(token) FROM replay_guard") == ["new"]
@@ -189,6 +197,7 @@ async def test_a_second_prune_keeps_a_delivery_that_ended_an_open_streak(
     async with db.acquire() as conn:
         for i, at in enumerate((old, old + timedelta(hours=1))):
             await apply_events(conn, [_record(f"s{i}", HistoryKind.SOFT, at)], threshold=3)
+        await received_as_they_happened(db)
         await prune(conn, KEEP, 3, now=NOW)
         assert await conn.fetchval("SELECT base_streak FROM subscribers") == 2
         await apply_events(
@@ -240,9 +249,25 @@ async def test_prune_alongside_writers_reaches_the_full_replay(db: asyncpg.Pool)
                         continue  # the processor retries a batch the same way
 
     async def pruner() -> None:
+        await received_as_they_happened(db)
         async with db.acquire() as conn:
             await prune(conn, KEEP, 3, now=NOW)
 
     await asyncio.gather(pruner(), writer(after[0::2]), writer(after[1::2]))
     assert await db.fetchval("SELECT count(*) FROM events WHERE occurred_at < $1", CUTOFF) == 0
     assert await states(db) == reference(before + after, 3)
+
+
+async def test_an_old_event_received_now_stays_in_the_bounce_log(db: asyncpg.Pool) -> None:
+    """A provider's backlog or an imported list: events older than the retention that were
+    received just now are in the state at once and stay listed for the retention period."""
+    old = CUTOFF - timedelta(days=30)
+    async with db.acquire() as conn:
+        await apply_events(conn, [_record("h", HistoryKind.HARD, old)], threshold=3)
+        await prune(conn, KEEP, 3, now=NOW)
+        assert await conn.fetchval("SELECT count(*) FROM events") == 1
+        assert await conn.fetchval("SELECT status FROM subscribers") == "bounced"
+        await received_as_they_happened(db)  # ... and once its receipt is old too, it goes
+        await prune(conn, KEEP, 3, now=NOW)
+        assert await conn.fetchval("SELECT count(*) FROM events") == 0
+        assert await conn.fetchval("SELECT status FROM subscribers") == "bounced"
