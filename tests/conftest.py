@@ -18,7 +18,8 @@ RUN_ID = uuid.uuid4().hex[:10]
 
 TABLES = (
     "webhook_attempts, webhook_deliveries, webhook_endpoints, outbox, events, "
-    "subscribers, api_keys, idempotency_keys, deliveries, maintenance, domain_bounce_clears"
+    "subscribers, api_keys, idempotency_keys, deliveries, maintenance, domain_bounce_clears, "
+    "replay_guard"
 )
 
 
