@@ -5,29 +5,11 @@ reason. Nothing else may escape."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.processor.parsers import (
-    ParseError,
-    brevo,
-    dsn,
-    mailersend,
-    mailgun,
-    mailjet,
-    mailtrap,
-    mandrill,
-    postal,
-    postmark,
-    resend,
-    sendgrid,
-    ses,
-    sparkpost,
-    unisender_go,
-)
+from services.processor.parsers import DEFAULT_KEYS, PARSERS, ParseError
 from shared.event_records import EventRecord
 from shared.models import CanonicalEvent, EventKind, Source
 from shared.raw import RawEvent
@@ -42,22 +24,6 @@ FUZZ = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-PARSERS: dict[str, Callable[[RawEvent], list[CanonicalEvent]]] = {
-    "ses": ses.parse,
-    "mailgun": mailgun.parse,
-    "sendgrid": sendgrid.parse,
-    "dsn": dsn.parse,
-    "postmark": postmark.parse,
-    "sparkpost": sparkpost.parse,
-    "mailjet": mailjet.parse,
-    "brevo": brevo.parse,
-    "mandrill": mandrill.parse,
-    "resend": resend.parse,
-    "postal": postal.parse,
-    "mailersend": mailersend.parse,
-    "unisender_go": unisender_go.parse,
-    "mailtrap": mailtrap.parse,
-}
 ALL_BODIES = {**BODIES, **BODIES_MORE, **BODIES_BATCH2}
 # SES bodies also arrive as SNS raw message delivery, which only headers tell apart
 SNS_HEADERS = st.sampled_from(
@@ -77,7 +43,7 @@ def check(
         "evt_fuzz", provider, body, RECEIVED_AT, {"content-type": content_type, **(extra or {})}
     )
     try:
-        events = PARSERS[provider](raw)
+        events = PARSERS[provider](raw, DEFAULT_KEYS)
     except ParseError as exc:
         reason = str(exc)
         events = []

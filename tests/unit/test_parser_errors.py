@@ -99,7 +99,7 @@ def test_unexpected_exceptions_become_parse_errors(monkeypatch: pytest.MonkeyPat
     def boom(_raw: RawEvent, _keys: object = None) -> list[CanonicalEvent]:
         raise KeyError("surprise")
 
-    monkeypatch.setitem(parsers_pkg._PARSERS, "sendgrid", boom)
+    monkeypatch.setitem(parsers_pkg.PARSERS, "sendgrid", boom)
     with pytest.raises(ParseError, match="KeyError"):
         parse(raw_of("sendgrid", b"[]"))
 

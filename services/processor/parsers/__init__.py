@@ -36,7 +36,15 @@ from shared.classification import Unrecognised, recording_unrecognised
 from shared.models import CanonicalEvent
 from shared.raw import RawEvent
 
-__all__ = ["DEFAULT_KEYS", "MetadataKeys", "ParseError", "Parsed", "parse", "parse_recording"]
+__all__ = [
+    "DEFAULT_KEYS",
+    "PARSERS",
+    "MetadataKeys",
+    "ParseError",
+    "Parsed",
+    "parse",
+    "parse_recording",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +60,7 @@ class Parsed:
         return any(u.with_recipient for u in self.unrecognised)
 
 
-_PARSERS: Final[dict[str, Callable[[RawEvent, MetadataKeys], list[CanonicalEvent]]]] = {
+PARSERS: Final[dict[str, Callable[[RawEvent, MetadataKeys], list[CanonicalEvent]]]] = {
     "ses": ses.parse,
     "mailgun": mailgun.parse,
     "sendgrid": sendgrid.parse,
@@ -86,7 +94,7 @@ def parse(raw: RawEvent, keys: MetadataKeys = DEFAULT_KEYS) -> list[CanonicalEve
     Raises ParseError (and only ParseError) when the provider is unknown or the
     request cannot be read.
     """
-    parser = _PARSERS.get(raw.provider)
+    parser = PARSERS.get(raw.provider)
     if parser is None:
         raise ParseError(f"unknown provider {raw.provider!r}")
     try:
