@@ -38,9 +38,17 @@ async def create_pool(dsn: str, size: int = 10, min_size: int = 1) -> asyncpg.Po
         max_size=size,
         init=_init_connection,
         command_timeout=60,
-        # short OLTP statements: JIT compilation (on by default) only adds 100-300 ms
-        # whenever a plan's estimated cost crosses jit_above_cost
-        server_settings={"jit": "off"},
+        server_settings={
+            # short OLTP statements: JIT compilation (on by default) only adds 100-300 ms
+            # whenever a plan's estimated cost crosses jit_above_cost
+            "jit": "off",
+            # every statement of ours has an index to follow. A plan chosen while a table
+            # was small (or never analysed: autovacuum may be off) stays cached per
+            # prepared statement, and a nested loop over a sequential scan of `events`
+            # turned an apply into a scan of the whole table (17 s batches at 170k rows).
+            # Off, a sequential scan is taken only where no index can serve at all.
+            "enable_seqscan": "off",
+        },
     )
     assert pool is not None
     return pool

@@ -69,10 +69,10 @@ def _noop(_family: str, _done: int) -> None:
 
 _OLD_EVENT_ADDRESSES = """
 SELECT DISTINCT email FROM (
-    SELECT email FROM events WHERE occurred_at < $1 AND created_at < $1
-    ORDER BY occurred_at LIMIT $2
+    SELECT email FROM events WHERE GREATEST(occurred_at, created_at) < $1
+    ORDER BY GREATEST(occurred_at, created_at) LIMIT $2
 ) e
-"""
+"""  # events_prunable: one index range, however many old-dated events came in recently
 _OPEN_STREAKS = """
 SELECT email FROM subscribers
 WHERE base_streak > 0 AND base_at < $1 AND email > $2 ORDER BY email LIMIT $3
