@@ -3,7 +3,8 @@
 Two ways lead there: the processor dead-letters what can never be applied
 (unparseable, rejected by the database) with an `x-bounceflow-error` header; the
 broker dead-letters what was redelivered more than the delivery limit (an
-`x-death` header says why and how often).
+`x-death` header says why and how often): there a bundle of several events
+(shared/raw_bundle.py) stays whole, and a redrive puts it back whole.
 
 `peek` takes messages without acking and then closes its channel, so the broker
 keeps every one. `redrive` moves messages back to the raw exchange one at a
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 import aio_pika
 from aio_pika.abc import AbstractConnection, AbstractIncomingMessage
 
+from shared import raw_bundle
 from shared.broker import RAW_ROUTING_KEY, Topology, declare
 
 ERROR_HEADER = "x-bounceflow-error"
@@ -67,9 +69,12 @@ class DeadLetter:
             reason = _text(deaths[0].get("reason"))
             raw_count = deaths[0].get("count")
             count = int(raw_count) if isinstance(raw_count, int) else None
+        provider = _text(headers.get("provider"))
+        if message.content_type == raw_bundle.CONTENT_TYPE:  # dead-lettered by the broker
+            provider = f"bundle of {headers.get('events')} events"
         return cls(
             event_id=message.message_id,
-            provider=_text(headers.get("provider")),
+            provider=provider,
             received_at=_text(headers.get("received-at")),
             error=_text(headers.get(ERROR_HEADER)),
             reason=reason or ("rejected by the processor" if ERROR_HEADER in headers else None),

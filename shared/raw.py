@@ -24,6 +24,9 @@ class AuthMethod(StrEnum):
     API_KEY = "api-key"  # our own management API key (DSN route)
 
 
+# The AMQP content type of a message holding one raw event (its body as the provider sent it).
+CONTENT_TYPE = "application/octet-stream"
+
 # Request headers the processor needs for parsing and dedup (lower-case).
 FORWARDED_HEADERS = (
     "content-type",

@@ -1,4 +1,4 @@
-"""Consumes the raw queue in batches: up to `batch_size` messages or `batch_wait_ms`.
+"""Consumes the raw queue in batches: up to `batch_size` raw events or `batch_wait_ms`.
 
 Up to two batches are applied at once per processor, so one batch's parsing
 overlaps the other's database round trips; acks are settled in delivery order
@@ -21,10 +21,17 @@ from aio_pika.abc import AbstractIncomingMessage
 from services.processor.acks import AckTracker
 from services.processor.handlers import handle_batch
 from services.processor.resources import Resources
+from shared import raw_bundle
 
 log = structlog.get_logger(__name__)
 
 BATCHES_IN_FLIGHT = 2
+
+
+def _events_in(message: AbstractIncomingMessage) -> int:
+    """Raw events a delivery holds: a bundle says how many (shared/raw_bundle.py)."""
+    n = message.headers.get("events") if message.content_type == raw_bundle.CONTENT_TYPE else 1
+    return n if isinstance(n, int) and n > 0 else 1
 
 
 class BatchConsumer:
@@ -96,19 +103,20 @@ class BatchConsumer:
             with contextlib.suppress(TimeoutError):
                 batch.append(await asyncio.wait_for(self._buffer.get(), timeout=0.2))
         deadline = time.monotonic() + wait
-        while len(batch) < size:
+        events = _events_in(batch[0])
+        while events < size:
             try:
-                batch.append(self._buffer.get_nowait())
-                continue
+                message = self._buffer.get_nowait()
             except asyncio.QueueEmpty:
-                pass
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            try:
-                batch.append(await asyncio.wait_for(self._buffer.get(), timeout=remaining))
-            except TimeoutError:
-                break
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                try:
+                    message = await asyncio.wait_for(self._buffer.get(), timeout=remaining)
+                except TimeoutError:
+                    break
+            batch.append(message)
+            events += _events_in(message)
         return batch
 
     async def _apply(self, batch: list[AbstractIncomingMessage], slots: asyncio.Semaphore) -> None:

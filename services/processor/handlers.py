@@ -31,14 +31,16 @@ import structlog
 from aio_pika.abc import AbstractIncomingMessage
 
 from services.processor.acks import AckTracker
-from services.processor.deadletter import dead_letter
+from services.processor.deadletter import dead_letter, dead_letter_event
 from services.processor.metrics import UNCLASSIFIABLE_RECIPIENT, UNKNOWN_EVENT_TYPE
-from services.processor.parsers import MetadataKeys, ParseError, parse_recording
+from services.processor.parsers import ParseError, parse_recording
 from services.processor.resources import Resources
+from shared import raw_bundle
 from shared.db_errors import DATABASE_ERRORS, is_unavailable
 from shared.ledger import ApplyResult, EventRecord, apply_events
 from shared.models import EventKind
 from shared.raw import RawEvent
+from shared.raw_bundle import raw_events
 
 log = structlog.get_logger(__name__)
 
@@ -56,14 +58,14 @@ _UNAVAILABLE_TRIES = 10
 
 @dataclass(frozen=True, slots=True)
 class Parsed:
-    message: AbstractIncomingMessage
+    raw: RawEvent
+    message: AbstractIncomingMessage  # the delivery holding it (a bundle holds several)
     records: list[EventRecord]
     unclassifiable: str | None = None  # why it is dead-lettered once its events are applied
 
 
-def _parse(res: Resources, message: AbstractIncomingMessage, keys: MetadataKeys) -> Parsed:
-    raw = RawEvent.from_amqp(message.message_id, message.headers, message.body)
-    parsed = parse_recording(raw, keys)
+def _parse(res: Resources, message: AbstractIncomingMessage, raw: RawEvent) -> Parsed:
+    parsed = parse_recording(raw, res.metadata_keys)
     records = [
         EventRecord.from_canonical(e, raw.event_id, raw.received_at)
         for e in parsed.events
@@ -82,7 +84,7 @@ def _parse(res: Resources, message: AbstractIncomingMessage, keys: MetadataKeys)
         )
         if u.with_recipient:
             why.append(f"{raw.provider}: unknown event type {u.category!r} with recipients")
-    return Parsed(message, records, "; ".join(why) if parsed.unclassifiable else None)
+    return Parsed(raw, message, records, "; ".join(why) if parsed.unclassifiable else None)
 
 
 class Stopping(Exception):
@@ -114,68 +116,90 @@ async def _apply(res: Resources, records: Sequence[EventRecord]) -> ApplyResult:
             await asyncio.sleep(delay)  # backoff before the next try, with messages unacked
 
 
-async def _reject(
-    res: Resources, acks: AckTracker, message: AbstractIncomingMessage, why: str
-) -> None:
-    await dead_letter(res, message, why)
-    await acks.ack([message])
+async def _reject(res: Resources, p: Parsed | AbstractIncomingMessage, why: str) -> None:
+    """Dead-letter one event (or a delivery that holds none); acked with its batch."""
+    if isinstance(p, Parsed) and p.message.content_type == raw_bundle.CONTENT_TYPE:
+        await dead_letter_event(res, p.raw, why)  # alone: its bundle's others are applied
+    else:
+        await dead_letter(res, p.message if isinstance(p, Parsed) else p, why)
 
 
-async def _parse_all(
-    res: Resources, acks: AckTracker, messages: Sequence[AbstractIncomingMessage]
-) -> list[Parsed]:
+async def _parse_all(res: Resources, messages: Sequence[AbstractIncomingMessage]) -> list[Parsed]:
+    """Every event of `messages`, parsed; what cannot be is dead-lettered."""
     parsed: list[Parsed] = []
     for message in messages:
         try:
-            parsed.append(_parse(res, message, res.metadata_keys))
-        except (ParseError, ValueError) as exc:
-            await _reject(res, acks, message, f"unparseable: {exc}")
-        except Exception as exc:  # a parser bug must not crash-loop the queue
-            log.exception("parser_bug", event_id=message.message_id)
-            await _reject(res, acks, message, f"parser error: {exc!r}")
+            raws = raw_events(
+                message.message_id, message.content_type, message.headers, message.body
+            )
+        except ValueError as exc:
+            await _reject(res, message, f"unparseable: {exc}")
+            continue
+        for raw in raws:
+            unit = Parsed(raw, message, [])
+            try:
+                parsed.append(_parse(res, message, raw))
+            except (ParseError, ValueError) as exc:
+                await _reject(res, unit, f"unparseable: {exc}")
+            except Exception as exc:  # a parser bug must not crash-loop the queue
+                log.exception("parser_bug", event_id=raw.event_id)
+                await _reject(res, unit, f"parser error: {exc!r}")
     return parsed
+
+
+class Returned(Exception):
+    """The batch goes back to the broker (nack, requeue): stopping while the database is
+    away, or transient errors past the backoff."""
 
 
 async def handle_batch(
     res: Resources, acks: AckTracker, messages: Sequence[AbstractIncomingMessage]
 ) -> int:
-    """Apply a batch of raw messages in one transaction; returns the events applied."""
-    return await _apply_parsed(res, acks, await _parse_all(res, acks, messages))
+    """Apply a batch of raw messages in one transaction; returns the events applied.
+
+    A message is acked only once every event it holds is applied or dead-lettered (one
+    ack for the batch); returned, the whole batch is redelivered (dedup makes what was
+    applied of it harmless)."""
+    parsed = await _parse_all(res, messages)
+    try:
+        stored = await _apply_parsed(res, parsed)
+    except Returned:
+        await acks.nack(messages)
+        return 0
+    await acks.ack(messages)
+    # one line per batch, naming every ingest event id in it (grep finds an event's line)
+    log.info(
+        "batch_applied",
+        event_ids=[p.raw.event_id for p in parsed],
+        events=sum(len(p.records) for p in parsed),
+        stored=stored,
+    )
+    return stored
 
 
-async def _apply_parsed(res: Resources, acks: AckTracker, parsed: Sequence[Parsed]) -> int:
-    """Apply parsed messages in one transaction, then ack (dead-lettering the
-    unclassifiable ones first); returns the events applied."""
+async def _apply_parsed(res: Resources, parsed: Sequence[Parsed]) -> int:
+    """Apply parsed events in one transaction (dead-lettering the unclassifiable ones
+    after); the events stored. Raises Returned when the batch must go back."""
     if not parsed:
         return 0
     try:
         result = await _apply(res, [r for p in parsed for r in p.records])
     except _BAD_DATA as exc:
         if len(parsed) == 1:
-            await _reject(res, acks, parsed[0].message, f"rejected by the database: {exc}")
+            await _reject(res, parsed[0], f"rejected by the database: {exc}")
             return 0
-        # one bad event must not sink its batch: apply each message on its own
-        applied = 0
+        # one bad event must not sink its batch: apply each event on its own
+        stored = 0
         for p in parsed:  # not parsed again: unknown types are counted once
-            applied += await _apply_parsed(res, acks, [p])
-        return applied
+            stored += await _apply_parsed(res, [p])
+        return stored
     except Stopping:
         log.info("batch_returned", reason="stopping while the database is away", batch=len(parsed))
-        await acks.nack([p.message for p in parsed])
-        return 0
+        raise Returned from None
     except _TRANSIENT as exc:
         log.error("database_retries_exhausted", error=repr(exc)[:200], batch=len(parsed))
-        await acks.nack([p.message for p in parsed])
-        return 0
+        raise Returned from None
     for p in parsed:
         if p.unclassifiable is not None:  # its classified events are in: keep it for a redrive
-            await dead_letter(res, p.message, p.unclassifiable)
-    await acks.ack(p.message for p in parsed)
-    # one line per batch, naming every ingest event id in it (grep finds an event's line)
-    log.info(
-        "batch_applied",
-        event_ids=[p.message.message_id for p in parsed],
-        events=sum(len(p.records) for p in parsed),
-        stored=result.stored,
-    )
+            await _reject(res, p, p.unclassifiable)
     return result.stored

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
+from collections.abc import Sequence
 from typing import cast
 
 import aio_pika
@@ -18,8 +20,10 @@ from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractRobustConnec
 from aiormq.exceptions import AMQPError, DeliveryError, PublishError
 from pamqp.commands import Basic
 
+from services.ingest.providers.bundler import Bundler
+from shared import raw_bundle
 from shared.broker import RAW_ROUTING_KEY, Topology, connect, declare
-from shared.raw import RawEvent
+from shared.raw import CONTENT_TYPE, RawEvent
 
 log = structlog.get_logger(__name__)
 
@@ -43,6 +47,7 @@ class Publisher:
         self._exchange: AbstractExchange | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
+        self._bundler = Bundler(self._send)
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._connect_forever(), name="amqp-connect")
@@ -85,23 +90,38 @@ class Publisher:
     async def publish(self, raw: RawEvent) -> None:
         """Publish `raw` persistently; returns only once the broker confirmed it.
 
+        Concurrent publishes share a message (bundler.py): one write, one confirm."""
+        if not self.ready:
+            raise BrokerUnavailable("not connected to the broker")
+        await self._bundler.submit(raw)
+
+    async def _send(self, events: Sequence[RawEvent]) -> None:
+        """One persistent message holding `events`, awaited until confirmed.
+
         Straight to the aiormq channel with `wait=False`: the channel's lock is held only
-        while the frames are queued, not until the socket drained them, so the publishes
-        of concurrent requests share writes instead of taking turns (aio-pika's
-        Exchange.publish holds it across the drain). The confirm is awaited as before."""
+        while the frames are queued, not until the socket drained them, so concurrent
+        sends share writes instead of taking turns (aio-pika's Exchange.publish holds it
+        across the drain). The confirm is awaited as before."""
         if not self.ready or self._exchange is None or self._channel is None:
             raise BrokerUnavailable("not connected to the broker")
+        if len(events) == 1:
+            raw = events[0]
+            body, content_type, headers = raw.body, CONTENT_TYPE, raw.amqp_headers()
+            message_id = raw.event_id
+        else:
+            body, content_type = raw_bundle.pack(events), raw_bundle.CONTENT_TYPE
+            headers, message_id = {"events": len(events)}, "bdl_" + uuid.uuid4().hex
         properties = Basic.Properties(
-            content_type="application/octet-stream",
+            content_type=content_type,
             delivery_mode=_PERSISTENT,
-            headers=raw.amqp_headers(),
-            message_id=raw.event_id,
+            headers=headers,
+            message_id=message_id,
             priority=0,
         )
         try:
             channel = cast(aiormq.Channel, await self._channel.get_underlay_channel())
             confirm = await channel.basic_publish(
-                raw.body,
+                body,
                 exchange=self._exchange.name,
                 routing_key=RAW_ROUTING_KEY,
                 properties=properties,
