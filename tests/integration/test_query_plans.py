@@ -17,6 +17,7 @@ import asyncpg
 import pytest
 
 from shared import ledger, replay_reads, retention
+from shared.db import Conn
 
 HOT = {
     "load history": replay_reads.LOAD_HISTORY,
@@ -31,7 +32,7 @@ def _nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
     return [plan, *(n for child in plan.get("Plans", ()) for n in _nodes(child))]
 
 
-async def generic_plan(conn: asyncpg.Connection, sql: str) -> list[dict[str, Any]]:
+async def generic_plan(conn: Conn, sql: str) -> list[dict[str, Any]]:
     params = max(int(n) for n in re.findall(r"\$(\d+)", sql))
     await conn.execute("SET plan_cache_mode = force_generic_plan")
     await conn.execute(f"PREPARE hot AS {sql}")

@@ -11,7 +11,9 @@ from shared.raw import CONTENT_TYPE, RawEvent
 
 AT = datetime(2026, 12, 2, 1, 2, 3, 456789, tzinfo=UTC)
 EVENTS = [
-    RawEvent("evt_1", "ses", b'{"Type":"Notification"}', AT, {"x-amz-sns-message-id": "m1"}, "basic"),
+    RawEvent(
+        "evt_1", "ses", b'{"Type":"Notification"}', AT, {"x-amz-sns-message-id": "m1"}, "basic"
+    ),
     RawEvent("evt_2", "dsn", b"\xff\xfe binary \x00 mime", AT, {}, None),
     RawEvent("evt_3", "sendgrid", b"", AT, {"content-type": "application/json"}, "signature"),
 ]

@@ -86,7 +86,11 @@ async def test_a_bundle_is_applied_event_by_event(
         await asyncio.wait_for(task, 15)
     [dead] = await drain(settings.amqp_url, topology.dead_queue)
     # alone and as any raw event: `dlq list` shows it and a redrive replays only it
-    assert (dead.message_id, dead.content_type, dead.body) == ("evt_bundled_bad", CONTENT_TYPE, bad.body)
+    assert (dead.message_id, dead.content_type, dead.body) == (
+        "evt_bundled_bad",
+        CONTENT_TYPE,
+        bad.body,
+    )
     assert "unparseable" in str(dead.headers["x-bounceflow-error"])
     assert RawEvent.from_amqp(dead.message_id, dead.headers, dead.body).provider == "sendgrid"
     statuses = await db.fetch("SELECT DISTINCT status FROM subscribers WHERE email LIKE 'bundled%'")
