@@ -13,8 +13,10 @@ never matters.
 Bounded cost (issue 11): deliveries only ever reset the streak, so within a gap
 between two consecutive non-delivery events any one delivery has the effect of
 all of them. The replay therefore needs only `sparse_deliveries`: the latest
-delivery before each soft bounce and the latest of all. The ledger reads
-exactly those with index lookups instead of loading an address's deliveries.
+delivery before each soft bounce and the latest of all. Hard bounces and
+complaints only ever set a status that the next manual change alone undoes, so
+of those it needs only the latest of each (`sparse_history`). The ledger reads
+exactly these with index lookups instead of loading an address's history.
 A replay may also start from a checkpoint (`start`, the state after every event
 older than a time), which is how retention forgets old events without changing
 any result.
@@ -148,6 +150,28 @@ def sparse_deliveries(
             chosen.add(ordered[i - 1])
         previous = bound[0] if bound is not None else None
     return chosen
+
+
+def sparse_history(events: Iterable[HistoryEvent]) -> list[HistoryEvent]:
+    """The non-delivery events a replay needs: every soft bounce and manual change, and
+    of the hard bounces and complaints only the latest of each kind.
+
+    After the last manual change (or from the start) the status is `unsubscribed` if a
+    complaint follows it, else `bounced` if a hard bounce does, else what the soft bounces
+    make of it; neither kind touches the streak. Whether one follows is whether the
+    latest does, so the others change no result: `replay(sparse_history(e) | d)` equals
+    `replay(e | d)` for any deliveries `d`. (The ledger reads the same with an index
+    range and two backward probes; this function is the specification its tests use.)
+    """
+    out: list[HistoryEvent] = []
+    latest: dict[HistoryKind, HistoryEvent] = {}
+    for e in events:
+        if e.kind is HistoryKind.HARD or e.kind is HistoryKind.COMPLAINT:
+            if e.kind not in latest or order(e) > order(latest[e.kind]):
+                latest[e.kind] = e
+        elif e.kind is not HistoryKind.DELIVERY:
+            out.append(e)
+    return [*out, *latest.values()]
 
 
 _NOTIFY_BY_KIND = {

@@ -1,8 +1,10 @@
-"""What a replay reads (issue 11: bounded by the address's bounces, not its deliveries).
+"""What a replay reads (issue 11: bounded by the address's soft bounces and manual
+changes, not by its deliveries or hard bounces).
 
-An address's non-delivery events since its checkpoint (retention keeps that set small)
-and, per soft bounce, the latest delivery before it: one backward index probe each
-(see policy.sparse_deliveries for why that is exact).
+An address's soft bounces and manual changes since its checkpoint, its latest hard
+bounce and latest complaint (policy.sparse_history) and, per soft bounce, the latest
+delivery before it: one backward index probe each (policy.sparse_deliveries). Both
+reductions are exact: the replay of what is read equals the replay of everything.
 """
 
 from __future__ import annotations
@@ -23,17 +25,33 @@ from shared.policy import HistoryEvent, HistoryKind
 KINDS: Mapping[str, HistoryKind] = {k.value: k for k in HistoryKind}
 STATUSES: Mapping[str, Status] = {s.value: s for s in Status}
 
-# One index range scan (events_email_time) per address from its replay's lower bound,
-# whatever the planner's statistics say: `OFFSET 0` keeps the lateral subquery from being
-# flattened into a join, which, with stale or missing statistics, became a sequential scan
-# of all events. Deliveries are not here: they are probed below.
+# Per address, from its replay's lower bound: every soft bounce and manual change (index
+# ranges of events_email_kind) and only the latest hard bounce and the latest complaint,
+# each found as LATEST_DELIVERIES finds a delivery: its time by a backward probe, then the
+# largest key at that time (no plan can sort the address's bounces: max() over an index
+# prefix is one probe). Exactly policy.sparse_history, so the hard bounces an address
+# keeps collecting are never read. `OFFSET 0` keeps the lateral subqueries from being
+# flattened into joins whatever the planner's statistics say. Deliveries are probed below.
 LOAD_HISTORY = """
-SELECT e.email, e.kind, e.occurred_at, e.dedup_key, e.set_status
+SELECT a.email, e.kind, e.occurred_at, e.dedup_key, e.set_status
 FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) AS a(email, lo, hi)
 CROSS JOIN LATERAL (
-    SELECT email, kind, occurred_at, dedup_key, set_status FROM events
-    WHERE events.email = a.email AND events.occurred_at >= a.lo AND events.occurred_at < a.hi
-    OFFSET 0
+    (SELECT kind, occurred_at, dedup_key, set_status FROM events
+     WHERE events.email = a.email AND events.kind IN ('soft', 'manual')
+       AND events.occurred_at >= a.lo AND events.occurred_at < a.hi
+     OFFSET 0)
+    UNION ALL
+    (SELECT k.kind, m.t, (
+         SELECT max(dedup_key COLLATE "C") FROM events
+         WHERE events.email = a.email AND events.kind = k.kind AND events.occurred_at = m.t
+     ), NULL
+     FROM (VALUES ('hard'), ('complaint')) AS k(kind)
+     CROSS JOIN LATERAL (
+         SELECT max(occurred_at) AS t FROM events
+         WHERE events.email = a.email AND events.kind = k.kind
+           AND events.occurred_at >= a.lo AND events.occurred_at < a.hi
+     ) AS m
+     WHERE m.t IS NOT NULL)
 ) AS e
 """
 
@@ -90,10 +108,11 @@ async def replay_inputs(
 ) -> dict[str, list[HistoryEvent]]:
     """Per address, the stored events a replay over [lower, upper) needs besides `new`.
 
-    Its non-delivery events in that range and the deliveries policy.sparse_deliveries
-    picks for them and the new ones (probe_deliveries): a few index probes, however
-    many deliveries the address has. `new` (this transaction's events,
-    already inserted) are left out: the caller passes them to the policy itself."""
+    Its events in that range that policy.sparse_history keeps and the deliveries
+    policy.sparse_deliveries picks for them and the new ones (probe_deliveries): a few
+    index probes, however many deliveries and hard bounces the address has. `new` (this
+    transaction's events, already inserted) are left out: the caller passes them to the
+    policy itself."""
     emails = sorted(lower)
     skip = {e.key for events in new.values() for e in events}
     history: dict[str, list[HistoryEvent]] = {e: [] for e in emails}

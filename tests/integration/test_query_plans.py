@@ -57,3 +57,14 @@ async def test_prune_finds_old_events_by_their_own_index(db: asyncpg.Pool) -> No
     async with db.acquire() as conn:
         nodes = await generic_plan(conn, retention._OLD_EVENT_ADDRESSES)
     assert "events_prunable" in {n.get("Index Name") for n in nodes}
+
+
+async def test_history_reads_soft_bounces_by_their_index_and_probes_the_latest_hard(
+    db: asyncpg.Pool,
+) -> None:
+    # not the address's every event: an address that keeps hard-bouncing costs no more
+    async with db.acquire() as conn:
+        nodes = await generic_plan(conn, replay_reads.LOAD_HISTORY)
+    used = {n.get("Index Name") for n in nodes}
+    assert used - {None} == {"events_email_kind"}
+    assert "Sort" not in {n["Node Type"] for n in nodes}

@@ -18,6 +18,7 @@ from shared.policy import (
     decide,
     replay,
     sparse_deliveries,
+    sparse_history,
 )
 
 T0 = datetime(2026, 6, 1, tzinfo=UTC)
@@ -164,7 +165,7 @@ def sparse(
 ) -> list[HistoryEvent]:
     """What the ledger loads: non-deliveries plus the probed deliveries (from `since`)."""
     kept = [e for e in events if since is None or e.occurred_at >= since]
-    relevant = [e for e in kept if e.kind is not D]
+    relevant = sparse_history(kept)
     deliveries = [e for e in kept if e.kind is D]
     return [*relevant, *sparse_deliveries(relevant, deliveries, open_streak)]
 
@@ -174,6 +175,25 @@ def test_sparse_deliveries_replay_equals_the_full_replay(
     events: list[HistoryEvent], threshold: int
 ) -> None:
     assert replay(sparse(events), threshold) == replay(events, threshold)
+
+
+@given(event_sets(), event_sets(), st.integers(1, 4))
+def test_sparse_stored_history_plus_new_events_equals_the_full_replay(
+    stored: list[HistoryEvent], new: list[HistoryEvent], threshold: int
+) -> None:
+    # the ledger reduces the stored non-deliveries, then adds the batch's new events in full
+    new = [HistoryEvent(e.kind, e.occurred_at, "n" + e.key, e.set_status) for e in new]
+    deliveries = [e for e in stored if e.kind is D]
+    assert replay([*sparse_history(stored), *deliveries, *new], threshold) == replay(
+        [*stored, *new], threshold
+    )
+
+
+def test_sparse_history_keeps_the_latest_hard_and_complaint_only() -> None:
+    events = [ev(H, 1, key="h1"), ev(H, 3, key="h3"), ev(C, 2, key="c2"), ev(C, 2, key="c9")]
+    events += [ev(S, 1, key="s"), ev(M, 2, key="m", to=Status.ACTIVE), ev(D, 4, key="d")]
+    kept = {e.key for e in sparse_history(events)}
+    assert kept == {"h3", "c9", "s", "m"}
 
 
 @given(event_sets(), st.integers(1, 4), st.integers(0, 9), st.randoms())
