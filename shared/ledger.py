@@ -10,10 +10,13 @@ policy decide, update the subscribers and write the outgoing notifications to th
 outbox. A commit makes all of it visible at once; a rollback leaves no trace, so a
 redelivered message is simply applied again.
 
-Bounded cost (issue 11): what is loaded does not grow with an address's deliveries.
-The replay reads the address's non-delivery events since its checkpoint (retention
-keeps that set small) and, per such event, the latest delivery before it: one
-backward index probe each (see policy.sparse_deliveries for why that is exact).
+Bounded cost (issue 11): what is loaded does not grow with an address's history.
+Deliveries to an address without a soft-bounce streak and hard bounces or complaints
+later than its last manual change apply on top of its stored state with nothing read
+(policy.fast_forward). Anything else replays: the address's soft bounces and manual
+changes since its checkpoint, its latest hard bounce and complaint, and per soft bounce
+the latest delivery before it: an index probe each (policy.sparse_history and
+policy.sparse_deliveries say why that is exact).
 """
 
 from __future__ import annotations
@@ -121,19 +124,31 @@ async def apply_events(
         current = {row["email"]: row for row in await conn.fetch(_LOCK_SUBSCRIBERS, emails)}
         checkpoints = {e: Checkpoint.of(current[e]) for e in emails}
         new = {e: [r.history() for r in by_email[e]] for e in emails}
+        before = {
+            e: policy.AddressState(STATUSES[current[e]["status"]], current[e]["soft_streak"])
+            for e in emails
+        }
+        # most events need no history at all (policy.fast_forward); the others replay
+        replays = [
+            e for e in emails if not policy.fast_forward(before[e], new[e], checkpoints[e].lower)
+        ]
         history = await replay_inputs(
             conn,
-            {e: checkpoints[e].lower for e in emails},
-            new,
-            open_streak={e for e in emails if checkpoints[e].start.soft_streak > 0},
+            {e: checkpoints[e].lower for e in replays},
+            {e: new[e] for e in replays},
+            open_streak={e for e in replays if checkpoints[e].start.soft_streak > 0},
         )
         decisions: dict[str, policy.Decision] = {}
         for email in emails:
-            row, cp = current[email], checkpoints[email]
-            before = policy.AddressState(STATUSES[row["status"]], row["soft_streak"])
-            decisions[email] = policy.decide(
-                before, history[email], new[email], threshold, cp.start, cp.since
-            )
+            cp = checkpoints[email]
+            if email in history:
+                decisions[email] = policy.decide(
+                    before[email], history[email], new[email], threshold, cp.start, cp.since
+                )
+            else:  # on top of the stored state, which is the replay of all stored events
+                decisions[email] = policy.decide(
+                    before[email], [], new[email], threshold, before[email]
+                )
         await _update_subscribers(conn, emails, by_email, decisions, names, now)
         outbox = build_notifications(by_email, decisions, inserted, now) if notify else []
         if outbox:

@@ -174,6 +174,32 @@ def sparse_history(events: Iterable[HistoryEvent]) -> list[HistoryEvent]:
     return [*out, *latest.values()]
 
 
+def fast_forward(
+    current: AddressState, new: Iterable[HistoryEvent], after: datetime
+) -> bool:
+    """Whether `new` may be applied on top of `current` alone, with no stored history.
+
+    `current` is the replay of everything stored; every event of `new` must be later than
+    `after` (the latest manual change and the retention checkpoint). Then a hard bounce
+    or a complaint has the effect it has at the end of the replay: after the last manual
+    change, a complaint anywhere makes the address `unsubscribed`, a hard bounce anywhere
+    `bounced` unless a complaint does; neither touches the streak. A delivery can only end
+    a streak, so it changes nothing while there is none and the status is not one a
+    streak may have made (`bounced`). Soft bounces and manual changes always replay.
+    (The ledger's common case: deliveries to active addresses, repeated hard bounces.)
+    """
+    idle = current.soft_streak == 0 and current.status is not Status.BOUNCED
+    for e in new:
+        if e.occurred_at <= after:
+            return False
+        if e.kind is HistoryKind.DELIVERY:
+            if not idle:
+                return False
+        elif e.kind is not HistoryKind.HARD and e.kind is not HistoryKind.COMPLAINT:
+            return False
+    return True
+
+
 _NOTIFY_BY_KIND = {
     HistoryKind.HARD: EventType.EMAIL_BOUNCED,
     HistoryKind.SOFT: EventType.EMAIL_BOUNCED,

@@ -114,6 +114,8 @@ async def replay_inputs(
     transaction's events, already inserted) are left out: the caller passes them to the
     policy itself."""
     emails = sorted(lower)
+    if not emails:
+        return {}
     skip = {e.key for events in new.values() for e in events}
     history: dict[str, list[HistoryEvent]] = {e: [] for e in emails}
     rows = await conn.fetch(

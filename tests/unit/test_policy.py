@@ -7,7 +7,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared.models import Status
@@ -19,6 +19,7 @@ from shared.policy import (
     replay,
     sparse_deliveries,
     sparse_history,
+    fast_forward,
 )
 
 T0 = datetime(2026, 6, 1, tzinfo=UTC)
@@ -216,3 +217,32 @@ def test_decide_ignores_new_events_older_than_the_checkpoint_but_announces_them(
     decision = decide(base, [], [late], 3, start=base, since=T0 + timedelta(minutes=5))
     assert decision.state == base
     assert [n.event_type for n in decision.notify] == ["email.bounced"]
+
+
+@settings(max_examples=400)
+@given(event_sets(), event_sets(), st.integers(1, 4), st.integers(0, 9))
+def test_fast_forward_when_allowed_equals_the_full_replay(
+    stored: list[HistoryEvent], new: list[HistoryEvent], threshold: int, cut: int
+) -> None:
+    new = [HistoryEvent(e.kind, e.occurred_at, "n" + e.key, e.set_status) for e in new]
+    current = replay(stored, threshold)
+    manuals = [e.occurred_at for e in stored if e.kind is M]
+    after = max([T0 + timedelta(minutes=cut) - timedelta(seconds=1), *manuals])
+    if fast_forward(current, new, after):
+        assert replay(new, threshold, current) == replay([*stored, *new], threshold)
+
+
+def test_fast_forward_takes_hard_bounces_and_idle_deliveries_only() -> None:
+    active, bounced = AddressState(), AddressState(Status.BOUNCED, 0)
+    assert fast_forward(bounced, [ev(H, 5), ev(C, 6)], T0)
+    assert fast_forward(active, [ev(D, 5), ev(H, 6)], T0)
+    assert not fast_forward(bounced, [ev(D, 5)], T0)  # a streak may have bounced it
+    # ...as here: three soft bounces, a delivery after them; a late one splits the streak
+    stored = [ev(S, 1), ev(S, 2), ev(S, 3), ev(D, 7)]
+    late = [ev(D, 2, key="late")]
+    assert replay(stored, 3) == bounced
+    assert replay([*stored, *late], 3) == active
+    assert not fast_forward(AddressState(Status.ACTIVE, 1), [ev(D, 5)], T0)
+    assert not fast_forward(active, [ev(S, 5)], T0)
+    assert not fast_forward(active, [ev(M, 5, to=Status.ACTIVE)], T0)
+    assert not fast_forward(active, [ev(H, 0)], T0)  # not after the last manual change

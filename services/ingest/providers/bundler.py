@@ -28,7 +28,7 @@ class Bundler:
         send: Send,
         *,
         max_events: int = 64,
-        max_bytes: int = 512 * 1024,
+        max_bytes: int = 64 * 1024,
         max_in_flight: int = 4,
     ) -> None:
         self._send = send
