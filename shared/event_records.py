@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -90,25 +89,3 @@ class ApplyResult:
     def stored(self) -> int:
         """New events of every kind."""
         return len(self.inserted) + self.deliveries
-
-
-def event_columns(records: Sequence[EventRecord]) -> list[list[object]]:
-    """The events INSERT's unnest arrays, in its column order."""
-    return [
-        [r.dedup_key for r in records],
-        [r.email for r in records],
-        [r.kind.value for r in records],
-        [r.set_status.value if r.set_status else None for r in records],
-        [r.source for r in records],
-        [r.occurred_at for r in records],
-        [r.bounce_subtype for r in records],
-        [r.smtp_code for r in records],
-        [r.enhanced_code for r in records],
-        [r.diagnostic_code for r in records],
-        [r.provider_message_id for r in records],
-        [r.campaign_name for r in records],
-        [r.subscriber_name for r in records],
-        [r.ingest_id for r in records],
-        [r.reported_at for r in records],
-        [r.sending_domain for r in records],
-    ]

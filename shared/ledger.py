@@ -29,7 +29,7 @@ import orjson
 
 from shared import policy
 from shared.db import Conn
-from shared.event_records import ApplyResult, EventRecord, delivery_key, event_columns
+from shared.event_records import ApplyResult, EventRecord, delivery_key
 from shared.notifications import OutboxMessage, build_notifications
 from shared.outbox import wake_notifier
 from shared.policy import HistoryKind
@@ -37,14 +37,18 @@ from shared.replay_reads import STATUSES, Checkpoint, replay_inputs
 
 __all__ = ["ApplyResult", "EventRecord", "apply_events"]  # the first two: its input, output
 
+# Rows go in as one JSON text each statement, read by json_to_recordset: orjson writes it
+# in C, where asyncpg encoded 16 arrays element by element in Python (an ABC isinstance
+# check per value: ~15 % of the processor's CPU on batches of 2,000 events).
 _INSERT_EVENTS = """
 INSERT INTO events (dedup_key, email, kind, set_status, source, occurred_at, bounce_subtype,
                     smtp_code, enhanced_code, diagnostic_code, provider_message_id,
                     campaign_name, subscriber_name, ingest_id, reported_at, sending_domain)
-SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
-                     $6::timestamptz[], $7::text[], $8::text[], $9::text[], $10::text[],
-                     $11::text[], $12::text[], $13::text[], $14::text[], $15::timestamptz[],
-                     $16::text[])
+SELECT * FROM json_to_recordset($1::text::json) AS r(
+    dedup_key text, email text, kind text, set_status text, source text,
+    occurred_at timestamptz, bounce_subtype text, smtp_code text, enhanced_code text,
+    diagnostic_code text, provider_message_id text, campaign_name text, subscriber_name text,
+    ingest_id text, reported_at timestamptz, sending_domain text)
 ON CONFLICT (dedup_key) DO NOTHING
 RETURNING id, dedup_key
 """
@@ -85,8 +89,8 @@ WHERE s.email = u.email
 
 _INSERT_OUTBOX = """
 INSERT INTO outbox (message_id, event_type, payload, trace_id)
-SELECT m, t, p::jsonb, tr
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS x(m, t, p, tr)
+SELECT * FROM json_to_recordset($1::text::json)
+    AS r(message_id text, event_type text, payload jsonb, trace_id text)
 ON CONFLICT (message_id) DO NOTHING
 """
 
@@ -164,7 +168,8 @@ async def _insert(conn: Conn, unique: Sequence[EventRecord]) -> tuple[dict[str, 
     others = [r for r in unique if r.kind is not HistoryKind.DELIVERY]
     inserted: dict[str, int] = {}
     if others:
-        rows = await conn.fetch(_INSERT_EVENTS, *event_columns(others))
+        # the records' fields are the columns (orjson writes dataclasses and enums)
+        rows = await conn.fetch(_INSERT_EVENTS, orjson.dumps(others).decode())
         inserted = {row["dedup_key"]: row["id"] for row in rows}
     new_deliveries: set[str] = set()
     if deliveries:
@@ -183,13 +188,7 @@ async def _insert(conn: Conn, unique: Sequence[EventRecord]) -> tuple[dict[str, 
 
 
 async def _write_outbox(conn: Conn, outbox: Sequence[OutboxMessage]) -> None:
-    await conn.execute(
-        _INSERT_OUTBOX,
-        [o.message_id for o in outbox],
-        [o.event_type for o in outbox],
-        [orjson.dumps(o.payload).decode() for o in outbox],
-        [o.trace_id for o in outbox],
-    )
+    await conn.execute(_INSERT_OUTBOX, orjson.dumps(outbox).decode())
     await wake_notifier(conn)
 
 

@@ -174,9 +174,7 @@ def sparse_history(events: Iterable[HistoryEvent]) -> list[HistoryEvent]:
     return [*out, *latest.values()]
 
 
-def fast_forward(
-    current: AddressState, new: Iterable[HistoryEvent], after: datetime
-) -> bool:
+def fast_forward(current: AddressState, new: Iterable[HistoryEvent], after: datetime) -> bool:
     """Whether `new` may be applied on top of `current` alone, with no stored history.
 
     `current` is the replay of everything stored; every event of `new` must be later than
