@@ -16,10 +16,10 @@ from shared.policy import (
     HistoryEvent,
     HistoryKind,
     decide,
+    fast_forward,
     replay,
     sparse_deliveries,
     sparse_history,
-    fast_forward,
 )
 
 T0 = datetime(2026, 6, 1, tzinfo=UTC)
