@@ -9,6 +9,8 @@ bundle (shared/raw_bundle.py) goes there alone, as a raw event of its own.
 
 from __future__ import annotations
 
+from typing import Any
+
 import aio_pika
 import structlog
 from aio_pika.abc import AbstractIncomingMessage
@@ -26,34 +28,34 @@ async def dead_letter(res: Resources, message: AbstractIncomingMessage, reason: 
     """Copy `message` to the dead-letter queue with `reason`; returns once confirmed.
 
     The caller then acks the original (through its AckTracker)."""
-    headers = dict(message.headers)
-    headers["x-bounceflow-error"] = reason[:MAX_REASON]
-    await res.broker.dead_exchange.publish(
-        aio_pika.Message(
-            message.body,
-            headers=headers,
-            message_id=message.message_id,
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            content_type=message.content_type,
-        ),
-        RAW_ROUTING_KEY,
+    await _publish(
+        res, message.body, dict(message.headers), message.message_id, message.content_type, reason
     )
-    log.warning("dead_lettered", event_id=message.message_id, reason=reason[:200])
 
 
 async def dead_letter_event(res: Resources, raw: RawEvent, reason: str) -> None:
     """Publish one raw event of a bundle to the dead-letter queue with `reason`; returns
     once confirmed. The bundle is acked once all of its events are settled."""
-    headers = raw.amqp_headers()
+    await _publish(res, raw.body, raw.amqp_headers(), raw.event_id, CONTENT_TYPE, reason)
+
+
+async def _publish(
+    res: Resources,
+    body: bytes,
+    headers: dict[str, Any],
+    message_id: str | None,
+    content_type: str | None,
+    reason: str,
+) -> None:
     headers["x-bounceflow-error"] = reason[:MAX_REASON]
     await res.broker.dead_exchange.publish(
         aio_pika.Message(
-            raw.body,
+            body,
             headers=headers,
-            message_id=raw.event_id,
+            message_id=message_id,
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            content_type=CONTENT_TYPE,
+            content_type=content_type,
         ),
         RAW_ROUTING_KEY,
     )
-    log.warning("dead_lettered", event_id=raw.event_id, reason=reason[:200])
+    log.warning("dead_lettered", event_id=message_id, reason=reason[:200])
