@@ -71,7 +71,7 @@ class DeadLetter:
             count = int(raw_count) if isinstance(raw_count, int) else None
         provider = _text(headers.get("provider"))
         if message.content_type == raw_bundle.CONTENT_TYPE:  # dead-lettered by the broker
-            provider = f"bundle of {headers.get('events')} events"
+            provider = f"bundle of {raw_bundle.events_in(message.content_type, headers)} events"
         return cls(
             event_id=message.message_id,
             provider=provider,

@@ -18,14 +18,18 @@ headers and body size.
 from __future__ import annotations
 
 import struct
+import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 import orjson
 
+from shared.raw import CONTENT_TYPE as RAW_CONTENT_TYPE
 from shared.raw import RawEvent
 
 CONTENT_TYPE = "application/x-bounceflow-bundle"
+EVENTS_HEADER = "events"  # how many raw events a bundle message holds
 _LENGTH = struct.Struct(">I")
 
 
@@ -78,6 +82,21 @@ def unpack(body: bytes) -> list[RawEvent]:
     if start != len(body):
         raise ValueError("bundle body longer than its index says")
     return events
+
+
+def message_of(events: Sequence[RawEvent]) -> tuple[bytes, str, dict[str, Any], str]:
+    """(body, content type, headers, message id) of the one message holding `events`:
+    a single raw event as it always travelled, several as a bundle."""
+    if len(events) == 1:
+        raw = events[0]
+        return raw.body, RAW_CONTENT_TYPE, raw.amqp_headers(), raw.event_id
+    return pack(events), CONTENT_TYPE, {EVENTS_HEADER: len(events)}, "bdl_" + uuid.uuid4().hex
+
+
+def events_in(content_type: str | None, headers: Mapping[str, object]) -> int:
+    """How many raw events a message holds (1 unless a bundle says more)."""
+    n = headers.get(EVENTS_HEADER) if content_type == CONTENT_TYPE else 1
+    return n if isinstance(n, int) and n > 0 else 1
 
 
 def raw_events(

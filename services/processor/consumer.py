@@ -29,9 +29,7 @@ BATCHES_IN_FLIGHT = 2
 
 
 def _events_in(message: AbstractIncomingMessage) -> int:
-    """Raw events a delivery holds: a bundle says how many (shared/raw_bundle.py)."""
-    n = message.headers.get("events") if message.content_type == raw_bundle.CONTENT_TYPE else 1
-    return n if isinstance(n, int) and n > 0 else 1
+    return raw_bundle.events_in(message.content_type, message.headers)
 
 
 class BatchConsumer:

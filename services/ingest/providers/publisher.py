@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import uuid
 from collections.abc import Sequence
 from typing import cast
 
@@ -23,7 +22,7 @@ from pamqp.commands import Basic
 from services.ingest.providers.bundler import Bundler
 from shared import raw_bundle
 from shared.broker import RAW_ROUTING_KEY, Topology, connect, declare
-from shared.raw import CONTENT_TYPE, RawEvent
+from shared.raw import RawEvent
 
 log = structlog.get_logger(__name__)
 
@@ -104,13 +103,7 @@ class Publisher:
         across the drain). The confirm is awaited as before."""
         if not self.ready or self._exchange is None or self._channel is None:
             raise BrokerUnavailable("not connected to the broker")
-        if len(events) == 1:
-            raw = events[0]
-            body, content_type, headers = raw.body, CONTENT_TYPE, raw.amqp_headers()
-            message_id = raw.event_id
-        else:
-            body, content_type = raw_bundle.pack(events), raw_bundle.CONTENT_TYPE
-            headers, message_id = {"events": len(events)}, "bdl_" + uuid.uuid4().hex
+        body, content_type, headers, message_id = raw_bundle.message_of(events)
         properties = Basic.Properties(
             content_type=content_type,
             delivery_mode=_PERSISTENT,
