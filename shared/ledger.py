@@ -31,7 +31,7 @@ from shared import policy
 from shared.db import Conn
 from shared.event_records import ApplyResult, EventRecord, delivery_key
 from shared.notifications import OutboxMessage, build_notifications
-from shared.outbox import wake_notifier
+from shared.outbox import subscribed_types, wake_notifier
 from shared.policy import HistoryKind
 from shared.replay_reads import STATUSES, Checkpoint, replay_inputs
 
@@ -154,7 +154,11 @@ async def apply_events(
                     before[email], [], new[email], threshold, before[email]
                 )
         await _update_subscribers(conn, emails, by_email, decisions, names, now)
-        outbox = build_notifications(by_email, decisions, inserted, now) if notify else []
+        outbox = (
+            build_notifications(by_email, decisions, inserted, now, await subscribed_types(conn))
+            if notify and any(d.notify for d in decisions.values())
+            else []
+        )
         if outbox:
             await _write_outbox(conn, outbox)
     return ApplyResult(

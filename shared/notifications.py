@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -82,13 +82,18 @@ def build_notifications(
     decisions: Mapping[str, Decision],
     inserted: Mapping[str, int],
     now: datetime,
+    wanted: Collection[str] = frozenset(EventType),
 ) -> list[OutboxMessage]:
-    """One message per new bounce/complaint, one per status change."""
+    """One message per new bounce/complaint, one per status change; only of the event
+    types in `wanted` (those some endpoint subscribes to: shared.outbox)."""
     out: list[OutboxMessage] = []
     for email, decision in decisions.items():
+        notes = [note for note in decision.notify if note.event_type in wanted]
+        if not notes:
+            continue
         records = {r.dedup_key: r for r in by_email[email]}
         status = decision.state.status.value
-        for note in decision.notify:
+        for note in notes:
             if note.key is not None:
                 rec = records[note.key]
                 build = (

@@ -10,6 +10,7 @@ import pytest
 
 from shared.broker import delete_topology
 from shared.db import create_pool
+from shared.events_out import EventType
 from shared.migrate import migrate
 from shared.settings import Settings
 from tests.infra import Servers, servers
@@ -91,3 +92,16 @@ async def settings(base_settings: Settings, infra: Servers) -> AsyncIterator[Set
     prefix = f"{base_settings.amqp_prefix}-{uuid.uuid4().hex[:6]}"
     yield base_settings.model_copy(update={"amqp_prefix": prefix})
     await delete_topology(infra.amqp_url, prefix)
+
+
+@pytest.fixture
+async def listening(db: asyncpg.Pool) -> asyncpg.Pool:
+    """`db` with an enabled endpoint subscribed to every event type (no notifier runs to
+    call it): the ledger writes outbox rows only for the types someone listens to."""
+    await db.execute(
+        "INSERT INTO webhook_endpoints (url, events, secret) VALUES ($1, $2, $3)",
+        "https://listener.invalid/hook",
+        [t.value for t in EventType],
+        "whsec_" + "A" * 32,
+    )
+    return db

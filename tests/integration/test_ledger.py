@@ -29,7 +29,8 @@ def rec(key: str, kind: HistoryKind, minute: int, email: str = "A@Example.com") 
     )
 
 
-async def test_hard_bounce_sets_bounced_and_writes_one_webhook(db: asyncpg.Pool) -> None:
+async def test_hard_bounce_sets_bounced_and_writes_one_webhook(listening: asyncpg.Pool) -> None:
+    db = listening
     async with db.acquire() as conn:
         result = await apply_events(conn, [rec("k1", HistoryKind.HARD, 1)], threshold=3)
     assert list(result.inserted) == ["k1"]
@@ -45,7 +46,8 @@ async def test_hard_bounce_sets_bounced_and_writes_one_webhook(db: asyncpg.Pool)
     assert payload["bounce_code"] == "550"
 
 
-async def test_same_event_five_times_has_one_effect(db: asyncpg.Pool) -> None:
+async def test_same_event_five_times_has_one_effect(listening: asyncpg.Pool) -> None:
+    db = listening
     for _ in range(5):
         async with db.acquire() as conn:
             await apply_events(conn, [rec("k1", HistoryKind.HARD, 1)] * 2, threshold=3)
@@ -54,7 +56,8 @@ async def test_same_event_five_times_has_one_effect(db: asyncpg.Pool) -> None:
     assert await db.fetchval("SELECT bounce_count FROM subscribers") == 1
 
 
-async def test_late_delivery_reverts_streak_bounce(db: asyncpg.Pool) -> None:
+async def test_late_delivery_reverts_streak_bounce(listening: asyncpg.Pool) -> None:
+    db = listening
     async with db.acquire() as conn:
         for i, minute in enumerate((1, 3, 4)):
             await apply_events(conn, [rec(f"s{i}", HistoryKind.SOFT, minute)], threshold=3)
@@ -93,7 +96,31 @@ async def test_concurrent_writers_reach_the_serial_state(db: asyncpg.Pool) -> No
         assert row["status"] == "bounced"  # three softs before minute 30 already
 
 
-async def test_import_mode_changes_state_without_webhooks(db: asyncpg.Pool) -> None:
+async def test_outbox_rows_only_for_event_types_an_enabled_endpoint_wants(
+    db: asyncpg.Pool,
+) -> None:
+    async def apply(key: str) -> None:
+        async with db.acquire() as conn:
+            await apply_events(conn, [rec(key, HistoryKind.HARD, 1, f"{key}@x.io")], threshold=3)
+
+    async def outbox() -> list[str]:
+        return [r[0] for r in await db.fetch("SELECT event_type FROM outbox ORDER BY id")]
+
+    await apply("nobody")  # no endpoint at all: nothing to relay, nothing written
+    assert await outbox() == []
+    sql = "INSERT INTO webhook_endpoints (url, events, secret, enabled) VALUES ($1, $2, $3, $4)"
+    secret = "whsec_" + "B" * 32
+    await db.execute(sql, "https://a.invalid/", ["email.bounced"], secret, False)
+    await apply("disabled")  # a disabled endpoint receives nothing (as the relay decides)
+    assert await outbox() == []
+    await db.execute(sql, "https://b.invalid/", ["subscriber.status_changed"], secret, True)
+    await apply("changes")
+    assert await outbox() == ["subscriber.status_changed"]
+    assert await db.fetchval("SELECT count(*) FROM subscribers WHERE status = 'bounced'") == 3
+
+
+async def test_import_mode_changes_state_without_webhooks(listening: asyncpg.Pool) -> None:
+    db = listening
     async with db.acquire() as conn:
         await apply_events(conn, [rec("imp", HistoryKind.HARD, 1)], threshold=3, notify=False)
     assert await db.fetchval("SELECT status FROM subscribers") == "bounced"

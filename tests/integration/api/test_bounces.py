@@ -98,8 +98,9 @@ async def test_idempotency_key_replays_the_stored_response(
 
 
 async def test_concurrent_requests_with_one_idempotency_key_have_one_effect(
-    client: Client, db: asyncpg.Pool, auth: dict[str, str]
+    client: Client, listening: asyncpg.Pool, auth: dict[str, str]
 ) -> None:
+    db = listening
     headers = {**auth, "Idempotency-Key": "race"}
     body = {"email": "race@example.com", "bounce_type": "hard"}
     responses = await asyncio.gather(
