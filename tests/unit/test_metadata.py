@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from services.processor.parsers import DEFAULT_KEYS, MetadataKeys, parse
-from services.processor.parsers._common import pick
+from services.processor.parsers._common import Metadata, metadata_of
 from shared.raw import RawEvent
 from tests.provider_fixtures import RECEIVED_AT, load_fixture
 
@@ -42,7 +42,21 @@ def test_defaults_and_csv() -> None:
     ],
 )
 def test_pick(mapping: dict[str, Any], names: tuple[str, ...], want: str | None) -> None:
-    assert pick(mapping, names) == want
+    assert metadata_of(mapping, MetadataKeys(names, (), ())).campaign == want
+
+
+def test_all_three_from_one_pass() -> None:
+    keys = MetadataKeys(("list", "campaign"), ("first-name",), ("brand",))
+    item = {
+        "event": "bounce",
+        "Campaign": "c",
+        "FIRST_NAME": "Jo",
+        "brand": "x.example",
+        "list": " ",
+        "first-name": "later key, same name: ignored",
+    }
+    assert metadata_of(item, keys) == Metadata("c", "Jo", "x.example")
+    assert metadata_of({"event": "bounce"}, keys) == Metadata()
 
 
 def _ses(tags: dict[str, list[str]], keys: MetadataKeys = DEFAULT_KEYS) -> tuple[Any, ...]:

@@ -67,18 +67,57 @@ def meta_key(name: str) -> str:
     return name.strip().lower().replace("-", "_")
 
 
-def pick(mapping: Mapping[Any, object], names: tuple[str, ...]) -> str | None:
-    """The first non-empty value (string, number, first of a list) under one of `names`."""
-    if not names or not mapping:
-        return None
+@dataclass(frozen=True, slots=True)
+class Metadata:
+    """What a mapping of tags / custom variables says: the first non-empty value under
+    each of a MetadataKeys' name lists (`sending_domain` as found: a domain or an address)."""
+
+    campaign: str | None = None
+    subscriber_name: str | None = None
+    sending_domain: str | None = None
+
+
+_NO_METADATA: Final = Metadata()
+
+
+@functools.lru_cache(maxsize=64)  # one MetadataKeys per process, in practice
+def _wanted(keys: MetadataKeys) -> frozenset[str]:
+    return frozenset(
+        meta_key(n) for n in (*keys.campaign, *keys.subscriber_name, *keys.sending_domain)
+    )
+
+
+def _index(mapping: Mapping[Any, object], wanted: frozenset[str]) -> dict[str, object]:
+    """The `wanted` values by compared name; of two keys that compare equal, the first."""
     index: dict[str, object] = {}
     for k, v in mapping.items():
         if isinstance(k, str):
-            index.setdefault(meta_key(k), v)
+            name = meta_key(k)
+            if name in wanted and name not in index:
+                index[name] = v
+    return index
+
+
+def _first(index: Mapping[str, object], names: tuple[str, ...]) -> str | None:
     for name in names:
         if value := first_text(index.get(meta_key(name))):
             return value
     return None
+
+
+def metadata_of(mapping: Mapping[Any, object], keys: MetadataKeys) -> Metadata:
+    """The campaign, subscriber name and sending domain `mapping` names under `keys`:
+    one pass over it (a SendGrid event carries its custom args among a dozen fields)."""
+    if not mapping:
+        return _NO_METADATA
+    index = _index(mapping, _wanted(keys))
+    if not index:
+        return _NO_METADATA
+    return Metadata(
+        _first(index, keys.campaign),
+        _first(index, keys.subscriber_name),
+        _first(index, keys.sending_domain),
+    )
 
 
 def loads(body: bytes | str, what: str) -> Any:

@@ -23,7 +23,7 @@ from services.processor.parsers._common import (
     event,
     first_domain,
     first_text,
-    pick,
+    metadata_of,
     strip_angle,
     text,
 )
@@ -97,6 +97,7 @@ def _event(
     else:
         key = content_key("brevo", item)
     custom = json_dict(item.get("X-Mailin-custom"))
+    meta = metadata_of(custom, keys)
     return event(
         source=Source.BREVO,
         dedup_key=key,
@@ -104,8 +105,8 @@ def _event(
         occurred_at=raw.received_at if stamp is None else when(stamp, what),
         c=c,
         provider_message_id=message_id,
-        campaign_name=pick(custom, keys.campaign) or _tag(item),
-        subscriber_name=pick(custom, keys.subscriber_name),
+        campaign_name=meta.campaign or _tag(item),
+        subscriber_name=meta.subscriber_name,
         # Brevo's events name no sender: only X-Mailin-custom can
-        sending_domain=first_domain(pick(custom, keys.sending_domain)),
+        sending_domain=first_domain(meta.sending_domain),
     )

@@ -17,6 +17,7 @@ import orjson
 from services.processor.parsers._batch import dict_or_empty
 from services.processor.parsers._common import (
     DEFAULT_KEYS,
+    Metadata,
     MetadataKeys,
     ParseError,
     address_of,
@@ -25,7 +26,7 @@ from services.processor.parsers._common import (
     first_text,
     from_epoch,
     loads,
-    pick,
+    metadata_of,
     sha256_hex,
     strip_angle,
     text,
@@ -94,7 +95,7 @@ def _json(raw: RawEvent, keys: MetadataKeys) -> list[CanonicalEvent]:
     variables = data.get("user-variables")
     if not isinstance(variables, dict):
         variables = {}
-    campaign = pick(variables, keys.campaign) or first_text(data.get("tags"))
+    meta = metadata_of(variables, keys)
     return [
         event(
             source=Source.MAILGUN,
@@ -105,23 +106,21 @@ def _json(raw: RawEvent, keys: MetadataKeys) -> list[CanonicalEvent]:
             provider_message_id=(
                 strip_angle(headers.get("message-id")) if isinstance(headers, dict) else None
             ),
-            campaign_name=campaign,
-            subscriber_name=pick(variables, keys.subscriber_name),
-            sending_domain=_json_domain(data, headers, variables, keys),
+            campaign_name=meta.campaign or first_text(data.get("tags")),
+            subscriber_name=meta.subscriber_name,
+            sending_domain=_json_domain(data, headers, meta),
         )
     ]
 
 
-def _json_domain(
-    data: dict[str, Any], headers: object, variables: dict[str, Any], keys: MetadataKeys
-) -> str | None:
+def _json_domain(data: dict[str, Any], headers: object, meta: Metadata) -> str | None:
     """`domain.name` (Mailgun's sending domain), `envelope.sender`, the From header, and
     last a user-variable named by `keys.sending_domain`."""
     return first_domain(
         dict_or_empty(data.get("domain")).get("name"),
         dict_or_empty(data.get("envelope")).get("sender"),
         headers.get("from") if isinstance(headers, dict) else None,
-        pick(variables, keys.sending_domain),
+        meta.sending_domain,
     )
 
 
@@ -175,6 +174,7 @@ def _legacy(
     token = text(last.get("token")) or f"sha256:{sha256_hex(raw.body)}"
     when = last.get("timestamp")
     tags = first.get("tag") or first.get("X-Mailgun-Tag")
+    meta = metadata_of(first, keys)
     return [
         event(
             source=Source.MAILGUN,
@@ -183,13 +183,13 @@ def _legacy(
             occurred_at=raw.received_at if not when else from_epoch(when, "mailgun: timestamp"),
             c=c,
             provider_message_id=_legacy_message_id(first),
-            campaign_name=pick(first, keys.campaign) or text(tags),
-            subscriber_name=pick(first, keys.subscriber_name),
+            campaign_name=meta.campaign or text(tags),
+            subscriber_name=meta.subscriber_name,
             # `domain` is Mailgun's own field, and also the default metadata key
             sending_domain=first_domain(
                 first.get("domain"),
                 _legacy_header(first, "from"),
-                pick(first, keys.sending_domain),
+                meta.sending_domain,
             ),
         )
     ]

@@ -20,7 +20,7 @@ from services.processor.parsers._common import (
     event,
     first_domain,
     from_epoch,
-    pick,
+    metadata_of,
     text,
 )
 from shared.classification import classify
@@ -71,6 +71,7 @@ def _event(
     else:
         key = content_key("mailjet", item)
     payload = json_dict(item.get("Payload"))
+    meta = metadata_of(payload, keys)
     return event(
         source=Source.MAILJET,
         dedup_key=key,
@@ -78,8 +79,8 @@ def _event(
         occurred_at=raw.received_at if stamp is None else from_epoch(stamp, what),
         c=c,
         provider_message_id=message_id,
-        campaign_name=pick(payload, keys.campaign) or text(item.get("customcampaign")),
-        subscriber_name=pick(payload, keys.subscriber_name),
+        campaign_name=meta.campaign or text(item.get("customcampaign")),
+        subscriber_name=meta.subscriber_name,
         # Mailjet's events name no sender: only the event Payload can
-        sending_domain=first_domain(pick(payload, keys.sending_domain)),
+        sending_domain=first_domain(meta.sending_domain),
     )

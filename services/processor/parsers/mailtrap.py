@@ -24,7 +24,7 @@ from services.processor.parsers._common import (
     first_domain,
     from_epoch,
     loads,
-    pick,
+    metadata_of,
     sha256_hex,
     text,
 )
@@ -112,6 +112,7 @@ def _event(
     variables = item.get("custom_variables")
     if not isinstance(variables, dict):
         variables = {}
+    meta = metadata_of(variables, keys)
     return event(
         source=Source.MAILTRAP,
         dedup_key=key,
@@ -119,9 +120,7 @@ def _event(
         occurred_at=raw.received_at if stamp is None else from_epoch(stamp, what),
         c=c,
         provider_message_id=text(item.get("message_id")),
-        campaign_name=pick(variables, keys.campaign) or text(item.get("category")),
-        subscriber_name=pick(variables, keys.subscriber_name),
-        sending_domain=first_domain(
-            item.get("sending_domain_name"), pick(variables, keys.sending_domain)
-        ),
+        campaign_name=meta.campaign or text(item.get("category")),
+        subscriber_name=meta.subscriber_name,
+        sending_domain=first_domain(item.get("sending_domain_name"), meta.sending_domain),
     )

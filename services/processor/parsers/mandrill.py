@@ -24,7 +24,7 @@ from services.processor.parsers._common import (
     first_text,
     from_epoch,
     loads,
-    pick,
+    metadata_of,
     text,
 )
 from shared.classification import classify
@@ -94,6 +94,7 @@ def _message_event(
     else:
         key = content_key("mandrill", item)
     metadata = dict_or_empty(msg.get("metadata"))
+    meta = metadata_of(metadata, keys)
     return event(
         source=Source.MANDRILL,
         dedup_key=key,
@@ -101,9 +102,9 @@ def _message_event(
         occurred_at=raw.received_at if stamp is None else from_epoch(stamp, what),
         c=c,
         provider_message_id=message_id,
-        campaign_name=pick(metadata, keys.campaign) or first_text(msg.get("tags")),
-        subscriber_name=pick(metadata, keys.subscriber_name),
-        sending_domain=first_domain(msg.get("sender"), pick(metadata, keys.sending_domain)),
+        campaign_name=meta.campaign or first_text(msg.get("tags")),
+        subscriber_name=meta.subscriber_name,
+        sending_domain=first_domain(msg.get("sender"), meta.sending_domain),
     )
 
 

@@ -20,7 +20,7 @@ from services.processor.parsers._common import (
     address_of,
     event,
     first_domain,
-    pick,
+    metadata_of,
     text,
 )
 from shared.classification import classify
@@ -90,6 +90,7 @@ def _record(
     else:
         key = content_key("postmark", item)
     metadata = dict_or_empty(item.get("Metadata"))
+    meta = metadata_of(metadata, keys)
     return event(
         source=Source.POSTMARK,
         dedup_key=key,
@@ -97,8 +98,8 @@ def _record(
         occurred_at=raw.received_at if stamp is None else when(stamp, what),
         c=c,
         provider_message_id=message_id,
-        campaign_name=pick(metadata, keys.campaign) or text(item.get("Tag")),
-        subscriber_name=pick(metadata, keys.subscriber_name),
+        campaign_name=meta.campaign or text(item.get("Tag")),
+        subscriber_name=meta.subscriber_name,
         # `From` on Bounce and SpamComplaint records; Delivery and others name no sender
-        sending_domain=first_domain(item.get("From"), pick(metadata, keys.sending_domain)),
+        sending_domain=first_domain(item.get("From"), meta.sending_domain),
     )

@@ -18,7 +18,7 @@ from services.processor.parsers._common import (
     event,
     first_domain,
     from_iso,
-    pick,
+    metadata_of,
     sha256_hex,
     strip_angle,
     text,
@@ -61,6 +61,7 @@ def parse(raw: RawEvent, keys: MetadataKeys = DEFAULT_KEYS) -> list[CanonicalEve
     tags = data.get("tags")
     if not isinstance(tags, dict):
         tags = {}
+    meta = metadata_of(tags, keys)
     return [
         event(
             source=Source.RESEND,
@@ -69,9 +70,9 @@ def parse(raw: RawEvent, keys: MetadataKeys = DEFAULT_KEYS) -> list[CanonicalEve
             occurred_at=raw.received_at if when is None else from_iso(when, "resend"),
             c=c,
             provider_message_id=strip_angle(data.get("message_id")) or email_id,
-            campaign_name=pick(tags, keys.campaign) or text(tags.get("category")),
-            subscriber_name=pick(tags, keys.subscriber_name),
-            sending_domain=first_domain(data.get("from"), pick(tags, keys.sending_domain)),
+            campaign_name=meta.campaign or text(tags.get("category")),
+            subscriber_name=meta.subscriber_name,
+            sending_domain=first_domain(data.get("from"), meta.sending_domain),
         )
     ]
 

@@ -21,7 +21,7 @@ from services.processor.parsers._common import (
     first_text,
     from_epoch,
     loads,
-    pick,
+    metadata_of,
     sha256_hex,
     text,
 )
@@ -87,6 +87,7 @@ def _event(
         key = f"sendgrid:{message_id or '-'}:{category}:{email}:{seconds}"
     else:  # neither id nor time: the element's content is its identity
         key = f"sendgrid:sha256:{sha256_hex(orjson.dumps(item, option=orjson.OPT_SORT_KEYS))}"
+    meta = metadata_of(item, keys)
     return event(
         source=Source.SENDGRID,
         dedup_key=key,
@@ -94,8 +95,8 @@ def _event(
         occurred_at=occurred_at,
         c=c,
         provider_message_id=message_id,
-        campaign_name=pick(item, keys.campaign) or first_text(item.get("category")),
-        subscriber_name=pick(item, keys.subscriber_name),
+        campaign_name=meta.campaign or first_text(item.get("category")),
+        subscriber_name=meta.subscriber_name,
         # the Event Webhook names no sender: only custom args can
-        sending_domain=first_domain(pick(item, keys.sending_domain)),
+        sending_domain=first_domain(meta.sending_domain),
     )

@@ -13,6 +13,7 @@ from typing import Any, Final
 
 from services.processor.parsers._common import (
     DEFAULT_KEYS,
+    Metadata,
     MetadataKeys,
     ParseError,
     address_of,
@@ -21,7 +22,7 @@ from services.processor.parsers._common import (
     first_text,
     from_iso,
     loads,
-    pick,
+    metadata_of,
     sha256_hex,
     text,
 )
@@ -171,15 +172,16 @@ def _mail_meta(
     tags = mail.get("tags")
     if not isinstance(tags, dict):
         tags = {}
+    meta = metadata_of(tags, keys)
     return (
         text(mail.get("messageId")),
-        pick(tags, keys.campaign),
-        pick(tags, keys.subscriber_name),
-        _sending_domain(mail, tags, keys),
+        meta.campaign,
+        meta.subscriber_name,
+        _sending_domain(mail, tags, meta),
     )
 
 
-def _sending_domain(mail: dict[str, Any], tags: dict[str, Any], keys: MetadataKeys) -> str | None:
+def _sending_domain(mail: dict[str, Any], tags: dict[str, Any], meta: Metadata) -> str | None:
     """`mail.source`, else a domain identity of `mail.sourceArn`, SES's own `ses:from-domain`
     tag, the From header, and last a tag named by `keys.sending_domain`."""
     arn = text(mail.get("sourceArn")) or ""
@@ -190,7 +192,7 @@ def _sending_domain(mail: dict[str, Any], tags: dict[str, Any], keys: MetadataKe
         None if "@" in identity else identity,  # an address identity: `source` names it
         first_text(tags.get("ses:from-domain")),
         first_text(headers.get("from")) if isinstance(headers, dict) else None,
-        pick(tags, keys.sending_domain),
+        meta.sending_domain,
     )
 
 

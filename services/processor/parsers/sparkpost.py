@@ -21,7 +21,7 @@ from services.processor.parsers._common import (
     address_of,
     event,
     first_domain,
-    pick,
+    metadata_of,
     text,
 )
 from shared.classification import Verdict, classify, lookup
@@ -85,6 +85,7 @@ def _event(
     key = f"sparkpost:{event_id}:{kind}:{email}" if event_id else content_key("sparkpost", data)
     stamp = data.get("timestamp")
     metadata = dict_or_empty(data.get("rcpt_meta"))
+    meta = metadata_of(metadata, keys)
     return event(
         source=Source.SPARKPOST,
         dedup_key=key,
@@ -92,14 +93,14 @@ def _event(
         occurred_at=raw.received_at if stamp is None else when(stamp, what),
         c=c,
         provider_message_id=text(data.get("message_id")) or text(data.get("transmission_id")),
-        campaign_name=pick(metadata, keys.campaign) or text(data.get("campaign_id")),
-        subscriber_name=pick(metadata, keys.subscriber_name),
+        campaign_name=meta.campaign or text(data.get("campaign_id")),
+        subscriber_name=meta.subscriber_name,
         # friendly_from is the From header; msg_from the envelope sender, often SparkPost's
         # own bounce domain, so only a fallback
         sending_domain=first_domain(
             data.get("sending_domain"),
             data.get("friendly_from"),
             data.get("msg_from"),
-            pick(metadata, keys.sending_domain),
+            meta.sending_domain,
         ),
     )

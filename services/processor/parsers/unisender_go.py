@@ -25,7 +25,7 @@ from services.processor.parsers._common import (
     first_domain,
     from_iso,
     loads,
-    pick,
+    metadata_of,
     sha256_hex,
     text,
 )
@@ -97,6 +97,7 @@ def _event(
     metadata = data.get("metadata")
     if not isinstance(metadata, dict):
         metadata = {}
+    meta = metadata_of(metadata, keys)
     return event(
         source=Source.UNISENDER_GO,
         dedup_key=f"unisender_go:sha256:{digest}",
@@ -104,8 +105,8 @@ def _event(
         occurred_at=raw.received_at if when is None else from_iso(when, what),
         c=c,
         provider_message_id=text(data.get("job_id")),
-        campaign_name=pick(metadata, keys.campaign),
-        subscriber_name=pick(metadata, keys.subscriber_name),
+        campaign_name=meta.campaign,
+        subscriber_name=meta.subscriber_name,
         # status events name no sender: only the message metadata can
-        sending_domain=first_domain(pick(metadata, keys.sending_domain)),
+        sending_domain=first_domain(meta.sending_domain),
     )
