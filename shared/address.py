@@ -21,6 +21,7 @@ of what a provider reported, not padding.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Final
@@ -37,6 +38,22 @@ _ANGLE = re.compile(r"<([^<>]*)>\s*$")
 
 def normalise(value: str) -> str | None:
     """The address in its stored form, or None when `value` is not an address."""
+    if len(value) <= _CACHED_LENGTH:
+        return _normalised(value)
+    return _normalise(value)
+
+
+_CACHED_LENGTH: Final = 2 * MAX_LENGTH  # room for a display name; longer ones are rare
+
+
+# An address's events come close together (its deliveries, then its bounce): cached, with
+# a bound on what a cached key may cost.
+@functools.lru_cache(maxsize=16384)
+def _normalised(value: str) -> str | None:
+    return _normalise(value)
+
+
+def _normalise(value: str) -> str | None:
     addr = value.strip(ASCII_WHITESPACE)
     if (m := _ANGLE.search(addr)) is not None:  # "Name <addr>"; a lone "<" is just a character
         addr = m[1].strip(ASCII_WHITESPACE)

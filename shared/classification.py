@@ -19,6 +19,7 @@ format change (the processor counts it and dead-letters it if it named a recipie
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -245,12 +246,57 @@ def classify(
     Mailgun "5.1.1" is read as an enhanced code), `status` an explicit RFC 3463
     code field, `diagnostic` the server's text, from which missing codes are taken.
     """
-    diag = (diagnostic.strip() or None) if diagnostic else None
-    smtp, enhanced = _codes(code, status, diag)
     if (source, category) not in _CATEGORIES:
         note_unrecognised(source, category, with_recipient=True)
-        rule = _NO_RULE
-    else:
+    args = (source, category, qualifier, code, status, diagnostic, subtype)
+    if _cacheable(args):
+        return _classified(*args)
+    return _classify(*args)
+
+
+def _cacheable(args: tuple[object, ...]) -> bool:
+    """Hashable (a fuzzed `code` may be a list) and small: what one cached entry costs."""
+    size = 0
+    for a in args:
+        if type(a) is str:
+            size += len(a)
+        elif not (a is None or type(a) is int or isinstance(a, Source)):
+            return False
+    return size <= _CACHED_LENGTH
+
+
+_CACHED_LENGTH: Final = 2048  # characters of all text arguments together
+
+
+# Pure, and a provider sends the same few combinations over and over: cached (typed:
+# a `code` of True is no code, 1 is one).
+@functools.lru_cache(maxsize=4096, typed=True)
+def _classified(
+    source: Source,
+    category: str,
+    qualifier: str,
+    code: str | int | None,
+    status: str | None,
+    diagnostic: str | None,
+    subtype: str | None,
+) -> Classification:
+    return _classify(source, category, qualifier, code, status, diagnostic, subtype)
+
+
+def _classify(
+    source: Source,
+    category: str,
+    qualifier: str,
+    code: str | int | None,
+    status: str | None,
+    diagnostic: str | None,
+    subtype: str | None,
+) -> Classification:
+    diag = (diagnostic.strip() or None) if diagnostic else None
+    smtp, enhanced = _codes(code, status, diag)
+    if (source, category) in _CATEGORIES:
         rule = _lookup(source, category, qualifier, smtp or "")
+    else:
+        rule = _NO_RULE
     kind = _resolve(rule.verdict, enhanced, smtp, diag)
     return Classification(kind, subtype or None, smtp, enhanced, diag, rule.why)
