@@ -78,12 +78,12 @@ UPDATE subscribers s SET
     soft_streak = u.soft_streak,
     bounce_count = s.bounce_count + u.new_bounces,
     last_bounce_at = GREATEST(s.last_bounce_at, u.last_bounce_at),
-    status_changed_at = CASE WHEN u.changed THEN $8::timestamptz ELSE s.status_changed_at END,
+    status_changed_at = CASE WHEN u.changed THEN $2::timestamptz ELSE s.status_changed_at END,
     anchor_at = GREATEST(s.anchor_at, u.anchor_at),
     name = COALESCE(u.name, s.name)
-FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::timestamptz[], $6::bool[],
-            $7::timestamptz[], $9::text[])
-     AS u(email, status, soft_streak, new_bounces, last_bounce_at, changed, anchor_at, name)
+FROM json_to_recordset($1::text::json) AS u(
+    email text, status text, soft_streak int, new_bounces int, last_bounce_at timestamptz,
+    changed bool, anchor_at timestamptz, name text)
 WHERE s.email = u.email
 """
 
@@ -204,22 +204,21 @@ async def _update_subscribers(
     names: list[str | None],
     now: datetime,
 ) -> None:
-    new_bounces, last_bounce, anchors = [], [], []
-    for email in emails:
+    rows = []
+    for email, name in zip(emails, names, strict=True):
         bounces = [r.occurred_at for r in by_email[email] if r.kind in _BOUNCES]
         manual = [r.occurred_at for r in by_email[email] if r.kind is HistoryKind.MANUAL]
-        new_bounces.append(len(bounces))
-        last_bounce.append(max(bounces) if bounces else None)
-        anchors.append(max(manual) if manual else None)
-    await conn.execute(
-        _UPDATE_SUBSCRIBERS,
-        emails,
-        [decisions[e].state.status.value for e in emails],
-        [decisions[e].state.soft_streak for e in emails],
-        new_bounces,
-        last_bounce,
-        [decisions[e].status_changed for e in emails],
-        anchors,
-        now,
-        names,
-    )
+        decision = decisions[email]
+        rows.append(
+            {
+                "email": email,
+                "status": decision.state.status,
+                "soft_streak": decision.state.soft_streak,
+                "new_bounces": len(bounces),
+                "last_bounce_at": max(bounces, default=None),
+                "changed": decision.status_changed,
+                "anchor_at": max(manual, default=None),
+                "name": name,
+            }
+        )
+    await conn.execute(_UPDATE_SUBSCRIBERS, orjson.dumps(rows).decode(), now)
