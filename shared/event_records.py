@@ -12,6 +12,8 @@ from shared.event_time import clamp
 from shared.models import CanonicalEvent, EventKind, Status
 from shared.policy import HistoryEvent, HistoryKind
 
+_KINDS = {k: HistoryKind(k.value) for k in EventKind if k is not EventKind.IGNORED}
+
 
 @dataclass(frozen=True, slots=True)
 class EventRecord:
@@ -47,7 +49,7 @@ class EventRecord:
         return cls(
             dedup_key=event.dedup_key,
             email=address.fold(event.email),
-            kind=HistoryKind(event.kind.value),
+            kind=_KINDS[event.kind],
             source=event.source.value,
             occurred_at=occurred_at,
             bounce_subtype=event.bounce_subtype,

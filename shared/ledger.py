@@ -126,26 +126,25 @@ async def apply_events(
         ]
         await conn.execute(_ENSURE_SUBSCRIBERS, emails, names)
         current = {row["email"]: row for row in await conn.fetch(_LOCK_SUBSCRIBERS, emails)}
-        checkpoints = {e: Checkpoint.of(current[e]) for e in emails}
-        new = {e: [r.history() for r in by_email[e]] for e in emails}
-        before = {
-            e: policy.AddressState(STATUSES[current[e]["status"]], current[e]["soft_streak"])
-            for e in emails
-        }
-        # most events need no history at all (policy.fast_forward); the others replay
-        replays = [
-            e for e in emails if not policy.fast_forward(before[e], new[e], checkpoints[e].lower)
-        ]
+        before: dict[str, policy.AddressState] = {}
+        new: dict[str, list[policy.HistoryEvent]] = {}
+        replays: dict[str, Checkpoint] = {}  # most events need no history at all
+        for e in emails:
+            row = current[e]
+            before[e] = policy.AddressState(STATUSES[row["status"]], row["soft_streak"])
+            new[e] = [r.history() for r in by_email[e]]
+            if not policy.fast_forward(before[e], new[e], Checkpoint.lower_of(row)):
+                replays[e] = Checkpoint.of(row)
         history = await replay_inputs(
             conn,
-            {e: checkpoints[e].lower for e in replays},
+            {e: cp.lower for e, cp in replays.items()},
             {e: new[e] for e in replays},
-            open_streak={e for e in replays if checkpoints[e].start.soft_streak > 0},
+            open_streak={e for e, cp in replays.items() if cp.start.soft_streak > 0},
         )
         decisions: dict[str, policy.Decision] = {}
         for email in emails:
-            cp = checkpoints[email]
-            if email in history:
+            cp = replays.get(email)
+            if cp is not None:
                 decisions[email] = policy.decide(
                     before[email], history[email], new[email], threshold, cp.start, cp.since
                 )

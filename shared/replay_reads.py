@@ -95,8 +95,16 @@ class Checkpoint:
         start = policy.AddressState()
         if since is not None:
             start = policy.AddressState(Status(row["base_status"]), row["base_streak"])
-        bounds = [t for t in (since, row["anchor_at"]) if t is not None]
-        return cls(start, since, max(bounds, default=_NO_BOUND))
+        return cls(start, since, cls.lower_of(row))
+
+    @staticmethod
+    def lower_of(row: Mapping[str, Any]) -> datetime:
+        """`Checkpoint.of(row).lower`, without the rest (the fast path needs only this)."""
+        since: datetime | None = row["base_at"]
+        anchor: datetime | None = row["anchor_at"]
+        if since is None:
+            return _NO_BOUND if anchor is None else anchor
+        return since if anchor is None or anchor < since else anchor
 
 
 async def replay_inputs(
