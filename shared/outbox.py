@@ -3,7 +3,7 @@
 An outbox row is written only for an event type some enabled endpoint subscribes to
 (`subscribed_types`, read in the writer's transaction): the relay would fan a row no
 endpoint wants out to nobody, and at volume (an `email.bounced` per bounce) such rows
-were a third of the database's work per event. An endpoint therefore receives the
+were 40 % of the database's work per event. An endpoint therefore receives the
 events applied after it exists and is enabled -- as the relay, which fans out to the
 endpoints enabled when it runs, already did.
 
