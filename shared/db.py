@@ -48,6 +48,13 @@ async def create_pool(dsn: str, size: int = 10, min_size: int = 1) -> asyncpg.Po
             # turned an apply into a scan of the whole table (17 s batches at 170k rows).
             # Off, a sequential scan is taken only where no index can serve at all.
             "enable_seqscan": "off",
+            # and each statement is planned for the table as it is now: a generic plan
+            # cached by a long-lived connection while `events` was nearly empty kept
+            # choosing the index a small table favours, and applies slowed down as the
+            # table grew (5,544 -> 2,624 events/s over three runs of bench/history.py's
+            # load on a fresh database; a new connection: 8,244). Planning costs far less
+            # than the batch statements it plans.
+            "plan_cache_mode": "force_custom_plan",
         },
     )
     assert pool is not None
