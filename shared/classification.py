@@ -268,21 +268,6 @@ def _cacheable(args: tuple[object, ...]) -> bool:
 _CACHED_LENGTH: Final = 2048  # characters of all text arguments together
 
 
-# Pure, and a provider sends the same few combinations over and over: cached (typed:
-# a `code` of True is no code, 1 is one).
-@functools.lru_cache(maxsize=4096, typed=True)
-def _classified(
-    source: Source,
-    category: str,
-    qualifier: str,
-    code: str | int | None,
-    status: str | None,
-    diagnostic: str | None,
-    subtype: str | None,
-) -> Classification:
-    return _classify(source, category, qualifier, code, status, diagnostic, subtype)
-
-
 def _classify(
     source: Source,
     category: str,
@@ -300,3 +285,8 @@ def _classify(
         rule = _NO_RULE
     kind = _resolve(rule.verdict, enhanced, smtp, diag)
     return Classification(kind, subtype or None, smtp, enhanced, diag, rule.why)
+
+
+# Pure, and a provider sends the same few combinations over and over: cached (typed:
+# a `code` of True is no code, 1 is one).
+_classified = functools.lru_cache(maxsize=4096, typed=True)(_classify)
