@@ -10,7 +10,9 @@ bounces), plus one address with `--hot` stored deliveries, then prints:
 - applied events/s (batches of 200, two writers, 90 % deliveries, new events every run)
   on an empty database and on the seeded one: the median of `--runs` runs each, through
   the services' pool settings (shared.db.create_pool), the seeded one after a CHECKPOINT
-  of the seed's writes;
+  of the seed's writes. Twice: events dated as live traffic is (within the last
+  LIVE_HOURS: a provider posts within seconds, a soft bounce's DSN can come days late)
+  and as a backfill (`bounceflow import` of a year: anywhere in the last DAYS days);
 - disk per million events: deliveries as the slim partitioned rows they are now, bounces
   as events rows, and a delivery stored the old way (a full events row, old indexes).
 
@@ -29,6 +31,7 @@ import statistics
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -70,8 +73,21 @@ def record(email: str, kind: HistoryKind, at: datetime) -> EventRecord:
     )
 
 
-def random_time(rnd: random.Random) -> datetime:
-    return datetime.now(UTC) - timedelta(seconds=rnd.uniform(0, DAYS * 86400))
+LIVE_HOURS = 72  # providers retry and DSNs arrive for up to three days
+
+
+def random_time(rnd: random.Random, days: float = DAYS) -> datetime:
+    return datetime.now(UTC) - timedelta(seconds=rnd.uniform(0, days * 86400))
+
+
+def live_time(rnd: random.Random) -> datetime:
+    return random_time(rnd, LIVE_HOURS / 24)
+
+
+DATINGS: dict[str, Callable[[random.Random], datetime]] = {
+    "live traffic": live_time,
+    "a backfill": random_time,
+}
 
 
 # Other work on this machine restarts Postgres now and then: an attempt that meets a
@@ -108,7 +124,9 @@ async def latency(pool: asyncpg.Pool, samples: int) -> tuple[list[float], list[f
     return fresh, hot
 
 
-async def throughput(pool: asyncpg.Pool, total: int, addresses: int) -> float:
+async def throughput(
+    pool: asyncpg.Pool, total: int, addresses: int, dated: Callable[[random.Random], datetime]
+) -> float:
     """Events/s applied in batches of 200 by two writers, 90 % deliveries."""
     rnd = random.Random(2)
     batches = []
@@ -124,7 +142,7 @@ async def throughput(pool: asyncpg.Pool, total: int, addresses: int) -> float:
                 if roll < 0.97
                 else HistoryKind.HARD
             )
-            batch.append(record(email, kind, random_time(rnd)))
+            batch.append(record(email, kind, dated(rnd)))
         batches.append(batch)
 
     async def writer(mine: list[list[EventRecord]]) -> float:
@@ -138,12 +156,22 @@ async def throughput(pool: asyncpg.Pool, total: int, addresses: int) -> float:
     return len(batches) * 200 / (time.monotonic() - t - max(lost))
 
 
-async def rates(pool: asyncpg.Pool, total: int, addresses: int, runs: int, what: str) -> float:
-    """`runs` throughput runs, each of new events; prints them and returns the median."""
-    got = [await throughput(pool, total, addresses) for _ in range(runs)]
-    shown = ", ".join(f"{r:,.0f}" for r in got)
-    print(f"applied on {what}: median {statistics.median(got):,.0f} events/s ({shown})", flush=True)
-    return statistics.median(got)
+async def rates(
+    pool: asyncpg.Pool, total: int, addresses: int, runs: int, what: str
+) -> dict[str, float]:
+    """`runs` throughput runs per dating, each of new events; prints them and returns the
+    medians by dating."""
+    medians = {}
+    for dating, dated in DATINGS.items():
+        got = [await throughput(pool, total, addresses, dated) for _ in range(runs)]
+        shown = ", ".join(f"{r:,.0f}" for r in got)
+        medians[dating] = statistics.median(got)
+        print(
+            f"applied on {what}, dated as {dating}: median {medians[dating]:,.0f} events/s "
+            f"({shown})",
+            flush=True,
+        )
+    return medians
 
 
 async def checkpoint(url: str) -> None:
@@ -235,7 +263,9 @@ async def main() -> None:
         )
     finally:
         await pool.close()
-    print(f"seeded vs empty (medians): {(seeded_rate / empty_rate - 1) * 100:+.0f} %", flush=True)
+    for dating in DATINGS:
+        change = (seeded_rate[dating] / empty_rate[dating] - 1) * 100
+        print(f"seeded vs empty (medians), {dating}: {change:+.0f} %", flush=True)
     await disk(seeded, args.events, min(args.events, 1_000_000))
     if not args.keep:
         await drop_database(empty)

@@ -61,10 +61,24 @@ ON CONFLICT DO NOTHING
 RETURNING dedup_hash::text
 """
 
-_ENSURE_SUBSCRIBERS = """
-INSERT INTO subscribers (email, name)
-SELECT * FROM unnest($1::text[], $2::text[])
-ON CONFLICT (email) DO NOTHING
+# The batch's addresses, locked in email order, and those not stored yet inserted (a row
+# this transaction inserts is its own): one statement, and no insert attempted for an
+# address that exists, which is nearly every address once a list has history (the
+# conflict check of INSERT ... ON CONFLICT read and dirtied as many pages as the lock).
+# An address another transaction inserts meanwhile is not returned (its insert conflicts
+# and does nothing); _LOCK_SUBSCRIBERS then locks it, committed, in a new statement.
+_LOCK_OR_ADD_SUBSCRIBERS = """
+WITH locked AS (
+    SELECT email, status, soft_streak, anchor_at, base_at, base_status, base_streak
+    FROM subscribers WHERE email = ANY($1::text[]) ORDER BY email FOR UPDATE
+), added AS (
+    INSERT INTO subscribers (email, name)
+    SELECT w.email, w.name FROM unnest($1::text[], $2::text[]) AS w(email, name)
+    WHERE w.email NOT IN (SELECT email FROM locked)
+    ON CONFLICT (email) DO NOTHING
+    RETURNING email, status, soft_streak, anchor_at, base_at, base_status, base_streak
+)
+SELECT * FROM locked UNION ALL SELECT * FROM added
 """
 
 _LOCK_SUBSCRIBERS = """
@@ -124,8 +138,10 @@ async def apply_events(
             next((r.subscriber_name for r in by_email[e] if r.subscriber_name), None)
             for e in emails
         ]
-        await conn.execute(_ENSURE_SUBSCRIBERS, emails, names)
-        current = {row["email"]: row for row in await conn.fetch(_LOCK_SUBSCRIBERS, emails)}
+        current = {r["email"]: r for r in await conn.fetch(_LOCK_OR_ADD_SUBSCRIBERS, emails, names)}
+        if len(current) < len(emails):  # inserted meanwhile by another transaction
+            late = [e for e in emails if e not in current]
+            current.update((r["email"], r) for r in await conn.fetch(_LOCK_SUBSCRIBERS, late))
         before: dict[str, policy.AddressState] = {}
         new: dict[str, list[policy.HistoryEvent]] = {}
         replays: dict[str, Checkpoint] = {}  # most events need no history at all

@@ -11,6 +11,7 @@ import asyncpg
 from shared.ledger import EventRecord, apply_events
 from shared.models import Status
 from shared.policy import AddressState, HistoryEvent, HistoryKind, replay
+from tests.helpers import wait_for
 
 T0 = datetime(2026, 6, 1, tzinfo=UTC)
 
@@ -94,6 +95,34 @@ async def test_concurrent_writers_reach_the_serial_state(db: asyncpg.Pool) -> No
         after = len([i for i in range(60) if i % 5 == n and i >= 30])  # "d.." sorts before "s30"
         assert row["soft_streak"] == after
         assert row["status"] == "bounced"  # three softs before minute 30 already
+
+
+async def test_an_address_another_transaction_adds_meanwhile_is_locked_and_applied(
+    db: asyncpg.Pool,
+) -> None:
+    # the apply finds no row for the address, inserts it and waits on the other
+    # transaction's uncommitted insert of the same address; once that commits, its own
+    # insert does nothing, and the address is locked and decided all the same
+    async with db.acquire() as other, db.acquire() as conn:
+        tx = other.transaction()
+        await tx.start()
+        await other.execute("INSERT INTO subscribers (email, name) VALUES ('a@example.com', 'Ann')")
+        apply = asyncio.create_task(apply_events(conn, [rec("k1", HistoryKind.HARD, 1)], 3))
+        pid = conn.get_server_pid()
+
+        async def waits_on_the_insert() -> bool:
+            return bool(
+                await db.fetchval(
+                    "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1", pid
+                )
+            )
+
+        await wait_for(waits_on_the_insert, what="the apply waiting on the other insert")
+        await tx.commit()
+        result = await apply
+    assert result.decisions["a@example.com"].state.status is Status.BOUNCED
+    row = await db.fetchrow("SELECT status, name, bounce_count FROM subscribers")
+    assert (row["status"], row["name"], row["bounce_count"]) == ("bounced", "Ann", 1)
 
 
 async def test_outbox_rows_only_for_event_types_an_enabled_endpoint_wants(

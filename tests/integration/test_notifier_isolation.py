@@ -107,7 +107,10 @@ async def test_a_hanging_endpoint_does_not_slow_a_healthy_one(
         f"p50 {p50s * 1000:.1f} ms p99 {p99s * 1000:.1f} ms "
         f"(p99 ratio {p99s / p99a:.2f})"
     )
-    assert p99s <= 2 * p99a
+    # Slowed by the hanging endpoint would mean waits of up to its 2 s timeout; on this
+    # shared 2-core machine a p99 of 300 samples also moves by tens of ms on its own, so
+    # a slack of 100 ms (a twentieth of the timeout) keeps the test about the notifier.
+    assert p99s <= max(2 * p99a, p99a + 0.1)
 
 
 async def _seed(db: asyncpg.Pool, endpoint_id: int, count: int, *, retry: bool) -> None:

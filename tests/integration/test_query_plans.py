@@ -22,6 +22,7 @@ from shared.db import Conn
 HOT = {
     "load history": replay_reads.LOAD_HISTORY,
     "latest deliveries": replay_reads.LATEST_DELIVERIES,
+    "lock or add subscribers": ledger._LOCK_OR_ADD_SUBSCRIBERS,
     "lock subscribers": ledger._LOCK_SUBSCRIBERS,
     "update subscribers": ledger._UPDATE_SUBSCRIBERS,
     "prunable events": retention._OLD_EVENT_ADDRESSES,
