@@ -122,6 +122,7 @@ async def test_an_address_another_transaction_adds_meanwhile_is_locked_and_appli
         result = await apply
     assert result.decisions["a@example.com"].state.status is Status.BOUNCED
     row = await db.fetchrow("SELECT status, name, bounce_count FROM subscribers")
+    assert row is not None
     assert (row["status"], row["name"], row["bounce_count"]) == ("bounced", "Ann", 1)
 
 
