@@ -12,7 +12,8 @@ bounces), plus one address with `--hot` stored deliveries, then prints:
   the services' pool settings (shared.db.create_pool), the seeded one after a CHECKPOINT
   of the seed's writes. Twice: events dated as live traffic is (within the last
   LIVE_HOURS: a provider posts within seconds, a soft bounce's DSN can come days late)
-  and as a backfill (`bounceflow import` of a year: anywhere in the last DAYS days);
+  and at random over the last DAYS days (the indexes' worst case: every insert on a
+  random page of a random month);
 - disk per million events: deliveries as the slim partitioned rows they are now, bounces
   as events rows, and a delivery stored the old way (a full events row, old indexes).
 
@@ -86,7 +87,7 @@ def live_time(rnd: random.Random) -> datetime:
 
 DATINGS: dict[str, Callable[[random.Random], datetime]] = {
     "live traffic": live_time,
-    "a backfill": random_time,
+    "random over a year": random_time,
 }
 
 
