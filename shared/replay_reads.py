@@ -57,9 +57,10 @@ CROSS JOIN LATERAL (
 
 # Per probe (email, lower bound, t, key): the latest delivery of the address ordered before
 # (t, key) and not older than the bound. Two steps, so that no plan can sort an address's
-# deliveries: its latest time by one backward scan of deliveries_email_time (the plain range
-# on occurred_at lets the executor skip partitions outside [lo, t]), then the largest key at
-# that time. Keys compare as Python compares them (COLLATE "C": code points).
+# deliveries: its latest time by one backward scan of the deliveries' primary key (email,
+# occurred_at, dedup_hash; the plain range on occurred_at lets the executor skip partitions
+# outside [lo, t]), then the largest key at that time. Keys compare as Python compares
+# them (COLLATE "C": code points).
 LATEST_DELIVERIES = """
 SELECT q.email, m.occurred_at, d.k
 FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::text[]) AS q(email, lo, t, k)
