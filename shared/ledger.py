@@ -61,30 +61,28 @@ ON CONFLICT DO NOTHING
 RETURNING dedup_hash::text
 """
 
+# What the apply reads of each address: its status and where its replay starts.
+_STATE = "email, status, soft_streak, anchor_at, base_at, base_status, base_streak"
+_LOCK_SUBSCRIBERS = f"""
+SELECT {_STATE} FROM subscribers WHERE email = ANY($1::text[]) ORDER BY email FOR UPDATE
+"""  # noqa: S608 (constants)
+
 # The batch's addresses, locked in email order, and those not stored yet inserted (a row
 # this transaction inserts is its own): one statement, and no insert attempted for an
 # address that exists, which is nearly every address once a list has history (the
 # conflict check of INSERT ... ON CONFLICT read and dirtied as many pages as the lock).
 # An address another transaction inserts meanwhile is not returned (its insert conflicts
 # and does nothing); _LOCK_SUBSCRIBERS then locks it, committed, in a new statement.
-_LOCK_OR_ADD_SUBSCRIBERS = """
-WITH locked AS (
-    SELECT email, status, soft_streak, anchor_at, base_at, base_status, base_streak
-    FROM subscribers WHERE email = ANY($1::text[]) ORDER BY email FOR UPDATE
-), added AS (
+_LOCK_OR_ADD_SUBSCRIBERS = f"""
+WITH locked AS ({_LOCK_SUBSCRIBERS}), added AS (
     INSERT INTO subscribers (email, name)
     SELECT w.email, w.name FROM unnest($1::text[], $2::text[]) AS w(email, name)
     WHERE w.email NOT IN (SELECT email FROM locked)
     ON CONFLICT (email) DO NOTHING
-    RETURNING email, status, soft_streak, anchor_at, base_at, base_status, base_streak
+    RETURNING {_STATE}
 )
 SELECT * FROM locked UNION ALL SELECT * FROM added
-"""
-
-_LOCK_SUBSCRIBERS = """
-SELECT email, status, soft_streak, anchor_at, base_at, base_status, base_streak FROM subscribers
-WHERE email = ANY($1::text[]) ORDER BY email FOR UPDATE
-"""
+"""  # noqa: S608 (constants)
 
 _UPDATE_SUBSCRIBERS = """
 UPDATE subscribers s SET
